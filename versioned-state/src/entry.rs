@@ -7,8 +7,6 @@
 //!   transaction `i`'s current incarnation (executing it, aborting it, or committing it); the
 //!   scheduler guarantees there is one such thread at a time.
 
-use std::collections::BTreeMap;
-
 use starkstm_primitives::{Incarnation, TxIndex};
 
 use crate::value::Value;
@@ -27,8 +25,68 @@ pub(crate) enum Entry<V: Value> {
     Estimate,
 }
 
-/// All the versions of one key, ordered by transaction index.
-pub(crate) type VersionList<V> = BTreeMap<TxIndex, Entry<V>>;
+/// All the versions of one key, ordered by transaction index, and the key's base-state value
+/// once somebody needed it (the per-block base cache lives here, so that reading a key costs one
+/// lookup in the sharded map, cached or not).
+///
+/// The versions are a sorted vector searched by bisection. Most keys hold one to a few versions,
+/// where a vector beats a tree (no node allocation, one cache line); hot keys grow at the
+/// speculation frontier, near the end.
+#[derive(Debug)]
+pub(crate) struct VersionList<V: Value> {
+    entries: Vec<(TxIndex, Entry<V>)>,
+    /// The base-state value, cached on first use.
+    pub(crate) base: Option<V>,
+}
+
+impl<V: Value> Default for VersionList<V> {
+    fn default() -> Self {
+        VersionList {
+            entries: Vec::new(),
+            base: None,
+        }
+    }
+}
+
+impl<V: Value> VersionList<V> {
+    fn search(&self, tx: TxIndex) -> Result<usize, usize> {
+        // Fast path: the common insert or lookup at or past the newest version.
+        match self.entries.last() {
+            None => Err(0),
+            Some((last, _)) if *last < tx => Err(self.entries.len()),
+            Some((last, _)) if *last == tx => Ok(self.entries.len() - 1),
+            Some(_) => self.entries.binary_search_by_key(&tx, |(t, _)| *t),
+        }
+    }
+
+    /// The entry of `tx`, if any.
+    pub(crate) fn get(&self, tx: &TxIndex) -> Option<&Entry<V>> {
+        self.search(*tx).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// Puts `entry` at `tx`, replacing what was there.
+    pub(crate) fn insert(&mut self, tx: TxIndex, entry: Entry<V>) {
+        match self.search(tx) {
+            Ok(i) => self.entries[i].1 = entry,
+            Err(i) => self.entries.insert(i, (tx, entry)),
+        }
+    }
+
+    /// Removes the entry of `tx`, if any.
+    pub(crate) fn remove(&mut self, tx: &TxIndex) {
+        if let Ok(i) = self.search(*tx) {
+            self.entries.remove(i);
+        }
+    }
+
+    /// The entries strictly below `below`, newest first.
+    pub(crate) fn below(&self, below: TxIndex) -> impl Iterator<Item = &(TxIndex, Entry<V>)> {
+        let end = match self.search(below) {
+            Ok(i) | Err(i) => i,
+        };
+        self.entries[..end].iter().rev()
+    }
+}
 
 /// How far a walk down a version list got.
 #[derive(Debug)]
@@ -57,7 +115,8 @@ pub(crate) enum Walk<V: Value> {
 pub(crate) fn walk_below<V: Value>(list: &VersionList<V>, below: TxIndex) -> Walk<V> {
     let mut pending: Option<V::Delta> = None;
     let mut top: Option<(TxIndex, Incarnation)> = None;
-    for (&tx, entry) in list.range(..below).rev() {
+    for (tx, entry) in list.below(below) {
+        let tx = *tx;
         match entry {
             Entry::Estimate => return Walk::Estimate(tx),
             Entry::Written { incarnation, value } => {

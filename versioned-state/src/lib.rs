@@ -48,4 +48,4 @@ pub use read_set::{Read, ReadSet};
 pub use starkstm_primitives::{Incarnation, TxIndex, Version};
 pub use store::{Key, MultiVersionStore, Recorded, Validation};
 pub use value::{NoDelta, Value};
-pub use write_set::{Write, WriteSet};
+pub use write_set::{Write, WriteSet, INDEX_AT};

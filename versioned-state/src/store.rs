@@ -4,8 +4,8 @@
 //! - `last_written[i]` lists exactly the keys at which transaction `i` has an entry (a value, a
 //!   delta or an ESTIMATE). [`record`](MultiVersionStore::record) keeps the two in step: keys
 //!   the new incarnation no longer writes lose their entry.
-//! - The base-state cache holds, for each key read from the base state, the first value the base
-//!   state returned; the base state is immutable for the block, so every later read agrees.
+//! - A key's cached base value (kept beside its versions) is the first value the base state
+//!   returned for it; the base state is immutable for the block, so every later read agrees.
 //! - Lock order: a shard lock of `data` (shared, or exclusive to insert a key), then that key's
 //!   version-list mutex. The base state is never read under either.
 
@@ -14,6 +14,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use dashmap::DashMap;
+use rayon::prelude::*;
 use parking_lot::Mutex;
 use starkstm_primitives::{TxIndex, Version};
 
@@ -22,6 +23,27 @@ use crate::read::{ReadOrigin, ReadResult};
 use crate::read_set::ReadSet;
 use crate::value::Value;
 use crate::write_set::{Write, WriteSet};
+
+/// Shards of the key maps. Many more than threads, so two threads touching different keys rarely
+/// meet on one shard lock's cache line (the sharded map's default, four per core, made
+/// cheap transactions on two cores spend a third of their time bouncing lock words).
+const SHARDS: usize = 256;
+
+/// The keys at which one transaction has entries, and whether any is a delta.
+#[derive(Debug)]
+struct TxWrites<K> {
+    keys: Vec<K>,
+    has_deltas: bool,
+}
+
+impl<K> Default for TxWrites<K> {
+    fn default() -> Self {
+        TxWrites {
+            keys: Vec::new(),
+            has_deltas: false,
+        }
+    }
+}
 
 /// What the store needs of a key: hashing for the concurrent map, order for deterministic
 /// output, and cheap cloning.
@@ -77,21 +99,20 @@ pub enum Validation {
 /// ```
 #[derive(Debug)]
 pub struct MultiVersionStore<K: Key, V: Value> {
-    /// Per key, its version list. Sharded; each list has its own mutex.
+    /// Per key, its version list and cached base value. Sharded; each key has its own mutex.
     data: DashMap<K, Mutex<VersionList<V>>>,
-    /// Per-block cache of base-state values.
-    base: DashMap<K, V>,
     /// Per transaction, the keys at which it has an entry.
-    last_written: Box<[Mutex<Vec<K>>]>,
+    last_written: Box<[Mutex<TxWrites<K>>]>,
 }
 
 impl<K: Key, V: Value> MultiVersionStore<K, V> {
     /// An empty store for a block of `num_txs` transactions.
     pub fn new(num_txs: usize) -> MultiVersionStore<K, V> {
         MultiVersionStore {
-            data: DashMap::new(),
-            base: DashMap::new(),
-            last_written: (0..num_txs).map(|_| Mutex::new(Vec::new())).collect(),
+            data: DashMap::with_capacity_and_shard_amount(2 * num_txs, SHARDS),
+            last_written: (0..num_txs)
+                .map(|_| Mutex::new(TxWrites::default()))
+                .collect(),
         }
     }
 
@@ -113,7 +134,24 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
         base: impl FnOnce(&K) -> Result<V, E>,
     ) -> Result<ReadResult<V>, E> {
         let walk = match self.data.get(key) {
-            Some(list) => walk_below(&list.lock(), tx),
+            Some(list) => {
+                let list = list.lock();
+                match (walk_below(&list, tx), &list.base) {
+                    (Walk::Empty, Some(value)) => {
+                        return Ok(ReadResult::Value {
+                            origin: ReadOrigin::Storage,
+                            value: value.clone(),
+                        })
+                    }
+                    (Walk::DeltasOverBase { top, pending }, Some(value)) => {
+                        return Ok(ReadResult::Value {
+                            origin: ReadOrigin::Delta(Version::new(top.0, top.1)),
+                            value: value.apply_delta(&pending),
+                        })
+                    }
+                    (walk, _) => walk,
+                }
+            }
             None => Walk::Empty,
         };
         let result = match walk {
@@ -153,13 +191,17 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
 
     /// The base-state value of `key`, through the per-block cache.
     pub fn base_value<E>(&self, key: &K, base: impl FnOnce(&K) -> Result<V, E>) -> Result<V, E> {
-        if let Some(value) = self.base.get(key) {
-            return Ok(value.clone());
+        if let Some(list) = self.data.get(key) {
+            if let Some(value) = &list.lock().base {
+                return Ok(value.clone());
+            }
         }
         let value = base(key)?;
         // Another thread may have cached it meanwhile; the base state is immutable, so both
         // values are equal and keeping the first is as good as keeping ours.
-        Ok(self.base.entry(key.clone()).or_insert(value).clone())
+        let list = self.data.entry(key.clone()).or_default();
+        let mut list = list.lock();
+        Ok(list.base.get_or_insert(value).clone())
     }
 
     /// Records the write set of `version`, replacing the entries of the transaction's previous
@@ -168,7 +210,7 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
         let tx = version.tx;
         let mut last = self.last_written[tx.as_usize()].lock();
         let mut kept = 0;
-        for key in last.iter() {
+        for key in last.keys.iter() {
             if writes.contains(key) {
                 kept += 1;
             } else if let Some(list) = self.data.get(key) {
@@ -176,20 +218,24 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
             }
         }
         let wrote_new_location = writes.len() > kept;
-        last.clear();
+        last.keys.clear();
+        last.has_deltas = false;
         for (key, write) in writes {
             let entry = match write {
                 Write::Value(value) => Entry::Written {
                     incarnation: version.incarnation,
                     value,
                 },
-                Write::Delta(delta) => Entry::Delta {
-                    incarnation: version.incarnation,
-                    delta,
-                },
+                Write::Delta(delta) => {
+                    last.has_deltas = true;
+                    Entry::Delta {
+                        incarnation: version.incarnation,
+                        delta,
+                    }
+                }
             };
             self.put(&key, tx, entry);
-            last.push(key);
+            last.keys.push(key);
         }
         Recorded { wrote_new_location }
     }
@@ -198,7 +244,7 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
     /// predicts the next incarnation's, and readers that meet it register a dependency.
     pub fn convert_writes_to_estimates(&self, tx: TxIndex) {
         let last = self.last_written[tx.as_usize()].lock();
-        for key in last.iter() {
+        for key in last.keys.iter() {
             if let Some(list) = self.data.get(key) {
                 list.lock().insert(tx, Entry::Estimate);
             }
@@ -241,7 +287,10 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
         base: impl Fn(&K) -> Result<V, E>,
     ) -> Result<(), E> {
         let last = self.last_written[tx.as_usize()].lock();
-        for key in last.iter() {
+        if !last.has_deltas {
+            return Ok(());
+        }
+        for key in last.keys.iter() {
             let Some(list) = self.data.get(key) else {
                 continue;
             };
@@ -271,31 +320,45 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
     ///
     /// # Panics
     /// If an ESTIMATE lies below `upto`: the caller promised transactions `0..upto` had committed.
-    pub fn snapshot<E>(
+    ///
+    /// The keys are resolved and sorted on the current rayon pool (call it inside
+    /// `ThreadPool::install` to use an executor's workers).
+    pub fn snapshot<E: Send>(
         &self,
         upto: TxIndex,
-        base: impl Fn(&K) -> Result<V, E>,
+        base: impl Fn(&K) -> Result<V, E> + Sync,
     ) -> Result<BTreeMap<K, V>, E> {
-        let mut state = BTreeMap::new();
-        for item in self.data.iter() {
-            let walk = walk_below(&item.value().lock(), upto);
-            let value = match walk {
-                Walk::Empty => continue,
-                Walk::Estimate(tx) => panic!(
-                    "snapshot below {upto}: {tx} left an ESTIMATE at {:?}, but it committed",
-                    item.key()
-                ),
-                Walk::Written { value, pending, .. } => match pending {
-                    Some(delta) => value.apply_delta(&delta),
-                    None => value,
-                },
-                Walk::DeltasOverBase { pending, .. } => {
-                    self.base_value(item.key(), &base)?.apply_delta(&pending)
-                }
-            };
-            state.insert(item.key().clone(), value);
-        }
-        Ok(state)
+        let resolved: Result<Vec<Option<(K, V)>>, E> = self
+            .data
+            .par_iter()
+            .map(|item| {
+                let walk = walk_below(&item.value().lock(), upto);
+                let value = match walk {
+                    Walk::Empty => return Ok(None),
+                    Walk::Estimate(tx) => panic!(
+                        "snapshot below {upto}: {tx} left an ESTIMATE at {:?}, but it committed",
+                        item.key()
+                    ),
+                    Walk::Written { value, pending, .. } => match pending {
+                        Some(delta) => value.apply_delta(&delta),
+                        None => value,
+                    },
+                    Walk::DeltasOverBase { pending, .. } => {
+                        let cached = item.value().lock().base.clone();
+                        match cached {
+                            Some(value) => value,
+                            None => base(item.key())?,
+                        }
+                        .apply_delta(&pending)
+                    }
+                };
+                Ok(Some((item.key().clone(), value)))
+            })
+            .collect();
+        let mut state: Vec<(K, V)> = resolved?.into_iter().flatten().collect();
+        state.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Built from sorted input, a B-tree is filled in one linear pass.
+        Ok(state.into_iter().collect())
     }
 
     /// Puts `entry` at (`key`, `tx`), inserting the key if it is new in the block.

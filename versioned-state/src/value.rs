@@ -51,3 +51,21 @@ macro_rules! value_without_delta {
 }
 
 value_without_delta!(bool, String, Vec<u8>);
+
+/// Implements [`Value`] for integers, with wrapping addition as the delta.
+macro_rules! integer_value {
+    ($($ty:ty),*) => {$(
+        /// Deltas are wrapping additions.
+        impl Value for $ty {
+            type Delta = $ty;
+            fn apply_delta(&self, delta: &$ty) -> $ty {
+                self.wrapping_add(*delta)
+            }
+            fn merge_deltas(earlier: &$ty, later: &$ty) -> $ty {
+                earlier.wrapping_add(*later)
+            }
+        }
+    )*};
+}
+
+integer_value!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);

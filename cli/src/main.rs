@@ -1,0 +1,80 @@
+//! `starkstm`: executes generated blocks sequentially and in parallel, checks that the results
+//! are identical, and reports how much faster the parallel run was.
+
+use std::num::NonZeroUsize;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+mod mock;
+mod report;
+
+/// mimalloc: the engine allocates per transaction (read and write sets, versions) on many
+/// threads at once, where glibc malloc was measurably slower (see benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Parallel (Block-STM) execution of blocks, checked against sequential execution.
+#[derive(Debug, Parser)]
+#[command(name = "starkstm", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
+    /// outputs and report the speedup.
+    Mock(mock::MockArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = error.print();
+                return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // One line: clap's first line names the problem; the usage that follows is noise here.
+            let message = error.to_string();
+            let first = message.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see 'starkstm --help')");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Mock(args) => mock::run(&args),
+    }
+}
+
+/// Parses a thread count (at least one).
+fn parse_threads(s: &str) -> Result<NonZeroUsize> {
+    let n: usize = s.parse().with_context(|| format!("'{s}' is not a thread count"))?;
+    match NonZeroUsize::new(n) {
+        Some(n) if n.get() <= 1024 => Ok(n),
+        _ => bail!("thread count must be between 1 and 1024, got {n}"),
+    }
+}

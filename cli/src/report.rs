@@ -1,0 +1,135 @@
+//! The run report: one struct, printed as text or as one JSON object.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use starkstm_engine::ExecutionStats;
+
+/// What one `starkstm` run measured.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report {
+    pub(crate) workload: String,
+    pub(crate) txs: usize,
+    pub(crate) threads: usize,
+    pub(crate) repeat: usize,
+    /// Median wall time of the sequential executor.
+    pub(crate) sequential_secs: f64,
+    /// Median wall time of the parallel executor.
+    pub(crate) parallel_secs: f64,
+    pub(crate) speedup: f64,
+    pub(crate) sequential_tps: f64,
+    pub(crate) parallel_tps: f64,
+    pub(crate) identical: bool,
+    pub(crate) executions: u64,
+    pub(crate) executions_per_tx: f64,
+    pub(crate) re_executions: u64,
+    pub(crate) validations: u64,
+    pub(crate) aborts: u64,
+    pub(crate) dependency_waits: u64,
+    pub(crate) sequential_fallback: bool,
+    /// Wall time of the workers' phase of the last parallel run.
+    pub(crate) parallel_phase_secs: f64,
+    /// Wall time of collecting outputs and state after the workers stopped (last run).
+    pub(crate) finalize_secs: f64,
+    /// Time in the VM, summed over workers (last run).
+    pub(crate) execute_cpu_secs: f64,
+    /// Time validating, summed over workers (last run).
+    pub(crate) validate_cpu_secs: f64,
+    /// Time holding the commit lock, summed over workers (last run).
+    pub(crate) commit_cpu_secs: f64,
+    /// Time workers found nothing to do, summed over workers (last run).
+    pub(crate) wait_secs: f64,
+}
+
+impl Report {
+    pub(crate) fn new(
+        workload: String,
+        threads: usize,
+        sequential: Duration,
+        parallel: Duration,
+        identical: bool,
+        stats: &ExecutionStats,
+        repeat: usize,
+    ) -> Report {
+        let secs = |d: Duration| d.as_secs_f64().max(1e-9);
+        let tps = |d: Duration| stats.txs as f64 / secs(d);
+        Report {
+            workload,
+            txs: stats.txs,
+            threads,
+            repeat,
+            sequential_secs: sequential.as_secs_f64(),
+            parallel_secs: parallel.as_secs_f64(),
+            speedup: secs(sequential) / secs(parallel),
+            sequential_tps: tps(sequential),
+            parallel_tps: tps(parallel),
+            identical,
+            executions: stats.executions,
+            executions_per_tx: stats.executions_per_tx(),
+            re_executions: stats.re_executions,
+            validations: stats.validations + stats.commit_validations,
+            aborts: stats.aborts,
+            dependency_waits: stats.dependency_waits,
+            sequential_fallback: stats.sequential_fallback,
+            parallel_phase_secs: stats.parallel_wall_time.as_secs_f64(),
+            finalize_secs: stats.finalize_wall_time.as_secs_f64(),
+            execute_cpu_secs: stats.execute_time.as_secs_f64(),
+            validate_cpu_secs: stats.validate_time.as_secs_f64(),
+            commit_cpu_secs: stats.commit_time.as_secs_f64(),
+            wait_secs: stats.wait_time.as_secs_f64(),
+        }
+    }
+
+    pub(crate) fn print_text(&self) {
+        let outcome = if self.identical {
+            "outputs identical"
+        } else {
+            "OUTPUTS DIFFER"
+        };
+        println!("workload     {}", self.workload);
+        println!("transactions {}   threads {}   runs {} (median)", self.txs, self.threads, self.repeat);
+        println!(
+            "sequential   {:>10.3} ms   {:>12.0} tx/s",
+            self.sequential_secs * 1e3,
+            self.sequential_tps
+        );
+        println!(
+            "parallel     {:>10.3} ms   {:>12.0} tx/s",
+            self.parallel_secs * 1e3,
+            self.parallel_tps
+        );
+        println!("speedup      {:.2}x   {outcome}", self.speedup);
+        println!(
+            "engine       {:.2} executions/tx   {} aborts   {} dependency waits   {} validations{}",
+            self.executions_per_tx,
+            self.aborts,
+            self.dependency_waits,
+            self.validations,
+            if self.sequential_fallback {
+                "   (small block: sequential path)"
+            } else {
+                ""
+            }
+        );
+        self.print_phases();
+    }
+
+    /// Where the parallel run's time went.
+    pub(crate) fn print_phases(&self) {
+        println!(
+            "phases       workers {:.3} ms, finalize {:.3} ms; summed over workers: VM {:.3} ms, \
+             validation {:.3} ms, commit {:.3} ms, idle {:.3} ms",
+            self.parallel_phase_secs * 1e3,
+            self.finalize_secs * 1e3,
+            self.execute_cpu_secs * 1e3,
+            self.validate_cpu_secs * 1e3,
+            self.commit_cpu_secs * 1e3,
+            self.wait_secs * 1e3,
+        );
+    }
+
+    pub(crate) fn print_json(&self) -> anyhow::Result<()> {
+        println!("{}", serde_json::to_string(self)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! [`ParallelExecutor`]: executes a block on a pool of worker threads with Block-STM.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use starkstm_primitives::TxIndex;
+
+use crate::config::Config;
+use crate::error::{panic_message, Error, InvariantViolation};
+use crate::executor::TransactionExecutor;
+use crate::output::{BlockOutput, ParallelOutput};
+use crate::sequential::SequentialExecutor;
+use crate::stats::ExecutionStats;
+use crate::storage::Storage;
+use crate::worker::Block;
+
+/// The worker pool could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("could not start the worker threads")]
+pub struct StartError(#[from] rayon::ThreadPoolBuildError);
+
+/// Executes blocks in parallel; the result equals [`SequentialExecutor`]'s for every block.
+///
+/// The executor owns its worker threads and reuses them for every block it executes. Blocks
+/// smaller than [`Config::min_parallel_txs`] run on the calling thread on the sequential path.
+/// Calls from several threads at once are safe; their blocks share the workers.
+#[derive(Debug)]
+pub struct ParallelExecutor {
+    config: Config,
+    pool: rayon::ThreadPool,
+}
+
+impl ParallelExecutor {
+    /// Starts the worker threads.
+    pub fn new(config: Config) -> Result<ParallelExecutor, StartError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.threads().get())
+            .thread_name(|i| format!("starkstm-worker-{i}"))
+            .build()?;
+        Ok(ParallelExecutor { config, pool })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Executes `txs` in parallel on top of `storage`.
+    ///
+    /// On success the output equals what [`SequentialExecutor::execute_block`] returns. On error
+    /// every worker has stopped and no partial output is returned; the error names the
+    /// transaction where the sequential executor would have failed too (for a fatal VM error),
+    /// or what went wrong.
+    pub fn execute_block<X: TransactionExecutor>(
+        &self,
+        vm: &X,
+        storage: &dyn Storage<X::Key, X::Value>,
+        txs: &[X::Transaction],
+    ) -> Result<ParallelOutput<X>, Error<X::Error>> {
+        let started = Instant::now();
+        let threads = self.config.threads().get();
+        if txs.len() < self.config.min_parallel_txs() {
+            let output = SequentialExecutor.execute_block(vm, storage, txs)?;
+            let stats = ExecutionStats {
+                txs: txs.len(),
+                committed: txs.len(),
+                threads: 1,
+                sequential_fallback: true,
+                executions: txs.len() as u64,
+                wall_time: started.elapsed(),
+                ..ExecutionStats::default()
+            };
+            return Ok(ParallelOutput::new(output, stats));
+        }
+
+        let block = Block::new(vm, storage, txs, self.config.initial_window());
+        let workers = catch_unwind(AssertUnwindSafe(|| {
+            self.pool.broadcast(|_| block.run_worker())
+        }));
+        let parallel_wall_time = started.elapsed();
+        let workers = workers.map_err(|payload| {
+            Error::Invariant(InvariantViolation::new(format!(
+                "the worker pool panicked: {}",
+                panic_message(&*payload)
+            )))
+        })?;
+        if let Some(error) = block.failure.lock().take() {
+            return Err(error);
+        }
+
+        let finalize_started = Instant::now();
+        let committed = block.scheduler.committed();
+        if committed.as_usize() != txs.len() {
+            return Err(Error::Invariant(InvariantViolation::new(format!(
+                "workers stopped with {} of {} transactions committed and no error",
+                committed.0,
+                txs.len()
+            ))));
+        }
+        let Block {
+            slots,
+            store,
+            scheduler,
+            ..
+        } = block;
+        let mut outputs = Vec::with_capacity(txs.len());
+        let mut read_sets = Vec::with_capacity(txs.len());
+        for (i, slot) in slots.into_vec().into_iter().enumerate() {
+            let slot = slot.into_inner();
+            match slot.map(|slot| (slot.reads, slot.result)) {
+                Some((reads, Some(Ok(output)))) => {
+                    outputs.push(output);
+                    read_sets.push(reads);
+                }
+                _ => {
+                    return Err(Error::Invariant(InvariantViolation::new(format!(
+                        "{} committed without an output",
+                        TxIndex::from_usize(i)
+                    ))))
+                }
+            }
+        }
+        let state = self
+            .pool
+            .install(|| store.snapshot(committed, |k| storage.read(k)))
+            .map_err(|source| Error::Storage { tx: None, source })?;
+        let output = BlockOutput::new(outputs, state);
+        drop((store, scheduler, read_sets));
+
+        let mut stats = ExecutionStats {
+            txs: txs.len(),
+            committed: committed.as_usize(),
+            threads,
+            ..ExecutionStats::default()
+        };
+        for worker in &workers {
+            stats += worker;
+        }
+        stats.re_executions = stats.executions.saturating_sub(committed.0.into());
+        stats.parallel_wall_time = parallel_wall_time;
+        stats.finalize_wall_time = finalize_started.elapsed();
+        stats.wall_time = started.elapsed();
+        Ok(ParallelOutput::new(output, stats))
+    }
+}

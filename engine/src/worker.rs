@@ -1,0 +1,302 @@
+//! One worker thread's loop over a block: commit what is ready, take a task, execute or
+//! validate, report back, until the block is done or halted.
+//!
+//! ```text
+//! loop {
+//!     if done or halted: leave
+//!     commit the frontier while it has executed and its reads are still valid
+//!     task = the task a transition handed back, or scheduler.next_task()
+//!     Execute(v)  -> run the VM on a fresh view; on a dependency, add_dependency;
+//!                    else record the writes, store the output, finish_execution
+//!     Validate(v) -> re-check the read set; on failure try_validation_abort, ESTIMATEs,
+//!                    finish_abort
+//!     Wait        -> back off
+//! }
+//! ```
+//!
+//! Every panic is caught: a VM panic becomes [`Error::Panicked`], anything else
+//! [`Error::Invariant`]; the first failure is recorded and the scheduler halted, so every worker
+//! leaves at its next check and the caller joins them all.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use crossbeam_utils::Backoff;
+use parking_lot::Mutex;
+use starkstm_primitives::{Incarnation, TxIndex, Version};
+use starkstm_scheduler::{AbortOutcome, DependencyOutcome, NextTask, Scheduler, Task};
+use starkstm_versioned_state::{MultiVersionStore, ReadSet, Validation};
+
+use crate::error::{panic_message, Error, InvariantViolation};
+use crate::executor::TransactionExecutor;
+use crate::stats::ExecutionStats;
+use crate::storage::{Storage, StorageError};
+use crate::view::{Interrupt, TxView};
+
+/// What the last finished incarnation of a transaction left for validation and commit.
+pub(crate) struct Slot<X: TransactionExecutor> {
+    pub(crate) incarnation: Incarnation,
+    pub(crate) reads: ReadSet<X::Key, X::Value>,
+    pub(crate) result: Option<Result<X::Output, X::Error>>,
+}
+
+/// Everything the workers of one block share.
+pub(crate) struct Block<'a, X: TransactionExecutor> {
+    pub(crate) vm: &'a X,
+    pub(crate) storage: &'a dyn Storage<X::Key, X::Value>,
+    pub(crate) txs: &'a [X::Transaction],
+    pub(crate) store: MultiVersionStore<X::Key, X::Value>,
+    pub(crate) scheduler: Scheduler,
+    pub(crate) slots: Box<[Mutex<Option<Slot<X>>>]>,
+    /// The first fatal failure; set before the scheduler is halted.
+    pub(crate) failure: Mutex<Option<Error<X::Error>>>,
+}
+
+impl<'a, X: TransactionExecutor> Block<'a, X> {
+    pub(crate) fn new(
+        vm: &'a X,
+        storage: &'a dyn Storage<X::Key, X::Value>,
+        txs: &'a [X::Transaction],
+        initial_window: usize,
+    ) -> Self {
+        Block {
+            vm,
+            storage,
+            txs,
+            store: MultiVersionStore::new(txs.len()),
+            scheduler: Scheduler::new(txs.len(), initial_window),
+            slots: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Runs one worker until the block is done or halted; returns its counters.
+    pub(crate) fn run_worker(&self) -> ExecutionStats {
+        let mut stats = ExecutionStats::default();
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.work(&mut stats)));
+        if let Err(payload) = outcome {
+            self.fail(Error::Invariant(InvariantViolation::new(format!(
+                "a worker panicked: {}",
+                panic_message(&*payload)
+            ))));
+        }
+        stats
+    }
+
+    fn work(&self, stats: &mut ExecutionStats) {
+        let backoff = Backoff::new();
+        let mut task: Option<Task> = None;
+        let mut waiting_since: Option<Instant> = None;
+        loop {
+            if self.scheduler.is_done() {
+                if let Some(since) = waiting_since.take() {
+                    stats.wait_time += since.elapsed();
+                }
+                return;
+            }
+            if task.is_none() {
+                task = self.commit(stats);
+            }
+            let next = match task.take() {
+                Some(task) => NextTask::Run(task),
+                None => self.scheduler.next_task(),
+            };
+            if let (NextTask::Run(_), Some(since)) = (&next, waiting_since) {
+                stats.wait_time += since.elapsed();
+                waiting_since = None;
+            }
+            match next {
+                NextTask::Run(Task::Execute(version)) => {
+                    backoff.reset();
+                    task = self.execute(version, stats);
+                }
+                NextTask::Run(Task::Validate(version)) => {
+                    backoff.reset();
+                    task = self.validate(version, stats);
+                }
+                NextTask::Wait => {
+                    stats.waits += 1;
+                    waiting_since.get_or_insert_with(Instant::now);
+                    if backoff.is_completed() {
+                        std::thread::yield_now();
+                    } else {
+                        backoff.snooze();
+                    }
+                }
+                NextTask::Done => return,
+            }
+        }
+    }
+
+    /// Executes `version`; returns a task to run next, if a transition handed one back.
+    fn execute(&self, version: Version, stats: &mut ExecutionStats) -> Option<Task> {
+        let tx = version.tx;
+        loop {
+            let mut view = TxView::parallel(tx, &self.store, self.storage);
+            let started = Instant::now();
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                self.vm.execute(&self.txs[tx.as_usize()], &mut view)
+            }));
+            stats.execute_time += started.elapsed();
+            stats.executions += 1;
+            let result = match result {
+                Ok(result) => result,
+                Err(payload) => {
+                    self.fail(Error::Panicked {
+                        tx,
+                        message: panic_message(&*payload),
+                    });
+                    return None;
+                }
+            };
+            let (reads, writes, interrupt) = view.finish();
+            match interrupt {
+                None => {}
+                Some(Interrupt::Dependency(blocking)) => {
+                    match self.scheduler.add_dependency(version, blocking) {
+                        DependencyOutcome::Added => {
+                            stats.dependency_waits += 1;
+                            return None;
+                        }
+                        DependencyOutcome::Resolved => {
+                            stats.dependency_retries += 1;
+                            continue;
+                        }
+                    }
+                }
+                Some(Interrupt::Storage(source)) => {
+                    self.fail(Error::Storage {
+                        tx: Some(tx),
+                        source,
+                    });
+                    return None;
+                }
+            }
+            let recorded = self.store.record(version, writes);
+            *self.slots[tx.as_usize()].lock() = Some(Slot {
+                incarnation: version.incarnation,
+                reads,
+                result: Some(result),
+            });
+            self.scheduler
+                .finish_execution(version, recorded.wrote_new_location);
+            return None;
+        }
+    }
+
+    /// Validates `version`'s read set; aborts it if a read is stale.
+    fn validate(&self, version: Version, stats: &mut ExecutionStats) -> Option<Task> {
+        let started = Instant::now();
+        stats.validations += 1;
+        let validation = {
+            let slot = self.slots[version.tx.as_usize()].lock();
+            match &*slot {
+                Some(slot) if slot.incarnation == version.incarnation => {
+                    self.validate_reads(version.tx, &slot.reads)
+                }
+                // A newer incarnation replaced it: this task is stale.
+                _ => Ok(Validation::Valid),
+            }
+        };
+        let task = match validation {
+            Ok(Validation::Valid) => None,
+            Ok(Validation::Invalid) => match self.scheduler.try_validation_abort(version) {
+                AbortOutcome::Aborted => {
+                    stats.aborts += 1;
+                    self.store.convert_writes_to_estimates(version.tx);
+                    self.scheduler.finish_abort(version)
+                }
+                AbortOutcome::Stale => None,
+            },
+            Err(source) => {
+                self.fail(Error::Storage {
+                    tx: Some(version.tx),
+                    source,
+                });
+                None
+            }
+        };
+        stats.validate_time += started.elapsed();
+        task
+    }
+
+    /// Commits the frontier for as long as it has executed and its reads are valid against the
+    /// committed prefix. Returns the re-execution of a transaction that failed its commit-time
+    /// validation.
+    fn commit(&self, stats: &mut ExecutionStats) -> Option<Task> {
+        let mut committer = self.scheduler.try_commit()?;
+        let started = Instant::now();
+        let mut task = None;
+        while let Some(version) = committer.try_start_commit() {
+            let tx = version.tx;
+            stats.commit_validations += 1;
+            let mut slot = self.slots[tx.as_usize()].lock();
+            let Some(executed) = slot.as_mut().filter(|s| s.incarnation == version.incarnation)
+            else {
+                drop(slot);
+                self.fail(Error::Invariant(InvariantViolation::new(format!(
+                    "{version} is committing but left no output"
+                ))));
+                break;
+            };
+            match self.validate_reads(tx, &executed.reads) {
+                Ok(Validation::Valid) => {}
+                Ok(Validation::Invalid) => {
+                    drop(slot);
+                    stats.aborts += 1;
+                    stats.commit_aborts += 1;
+                    task = committer.abort_and_reschedule(version, || {
+                        self.store.convert_writes_to_estimates(tx);
+                    });
+                    break;
+                }
+                Err(source) => {
+                    drop(slot);
+                    self.fail(Error::Storage {
+                        tx: Some(tx),
+                        source,
+                    });
+                    break;
+                }
+            }
+            if let Some(Err(source)) = executed.result.take_if(|result| result.is_err()) {
+                drop(slot);
+                // Halt under the commit lock: nothing after `tx` commits.
+                committer.halt();
+                self.fail(Error::Executor { tx, source });
+                break;
+            }
+            drop(slot);
+            if let Err(source) = self.store.materialize_deltas(tx, |k| self.storage.read(k)) {
+                self.fail(Error::Storage {
+                    tx: Some(tx),
+                    source,
+                });
+                break;
+            }
+            committer.finish_commit(version);
+        }
+        drop(committer);
+        stats.commit_time += started.elapsed();
+        task
+    }
+
+    fn validate_reads(
+        &self,
+        tx: TxIndex,
+        reads: &ReadSet<X::Key, X::Value>,
+    ) -> Result<Validation, StorageError> {
+        self.store
+            .validate_read_set(tx, reads, |k| self.storage.read(k))
+    }
+
+    /// Records the block's first fatal failure and halts the scheduler.
+    pub(crate) fn fail(&self, error: Error<X::Error>) {
+        let mut failure = self.failure.lock();
+        if failure.is_none() {
+            *failure = Some(error);
+        }
+        drop(failure);
+        self.scheduler.halt();
+    }
+}
