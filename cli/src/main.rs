@@ -72,7 +72,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Parses a thread count (at least one).
 fn parse_threads(s: &str) -> Result<NonZeroUsize> {
-    let n: usize = s.parse().with_context(|| format!("'{s}' is not a thread count"))?;
+    let n: usize = s
+        .parse()
+        .with_context(|| format!("'{s}' is not a thread count"))?;
     match NonZeroUsize::new(n) {
         Some(n) if n.get() <= 1024 => Ok(n),
         _ => bail!("thread count must be between 1 and 1024, got {n}"),

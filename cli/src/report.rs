@@ -87,7 +87,10 @@ impl Report {
             "OUTPUTS DIFFER"
         };
         println!("workload     {}", self.workload);
-        println!("transactions {}   threads {}   runs {} (median)", self.txs, self.threads, self.repeat);
+        println!(
+            "transactions {}   threads {}   runs {} (median)",
+            self.txs, self.threads, self.repeat
+        );
         println!(
             "sequential   {:>10.3} ms   {:>12.0} tx/s",
             self.sequential_secs * 1e3,

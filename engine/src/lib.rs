@@ -81,7 +81,7 @@ mod worker;
 pub use config::Config;
 pub use error::{Error, InvariantViolation};
 pub use executor::TransactionExecutor;
-pub use output::{BlockOutput, ParallelOutput};
+pub use output::{BlockOutput, ParallelOutput, StateChanges};
 pub use parallel::{ParallelExecutor, StartError};
 pub use sequential::SequentialExecutor;
 pub use starkstm_primitives::{Incarnation, TxIndex, Version};
@@ -89,3 +89,8 @@ pub use starkstm_versioned_state::{Key, NoDelta, Value};
 pub use stats::ExecutionStats;
 pub use storage::{Storage, StorageError};
 pub use view::{ReadError, TxView};
+
+/// The repository README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -6,17 +6,21 @@ use std::fmt;
 use crate::executor::TransactionExecutor;
 use crate::stats::ExecutionStats;
 
+/// The final value of every key written in a block, in key order.
+pub type StateChanges<X> =
+    BTreeMap<<X as TransactionExecutor>::Key, <X as TransactionExecutor>::Value>;
+
 /// The result of executing a block: one output per transaction in block order, and the block's
 /// final state changes (every key some transaction wrote, with its value after the block, in key
 /// order). The parallel and the sequential executor return equal `BlockOutput`s for the same
 /// block.
 pub struct BlockOutput<X: TransactionExecutor> {
     outputs: Vec<X::Output>,
-    state: BTreeMap<X::Key, X::Value>,
+    state: StateChanges<X>,
 }
 
 impl<X: TransactionExecutor> BlockOutput<X> {
-    pub(crate) fn new(outputs: Vec<X::Output>, state: BTreeMap<X::Key, X::Value>) -> Self {
+    pub(crate) fn new(outputs: Vec<X::Output>, state: StateChanges<X>) -> Self {
         BlockOutput { outputs, state }
     }
 
@@ -26,12 +30,12 @@ impl<X: TransactionExecutor> BlockOutput<X> {
     }
 
     /// The final value of every key written in the block, in key order.
-    pub fn state_changes(&self) -> &BTreeMap<X::Key, X::Value> {
+    pub fn state_changes(&self) -> &StateChanges<X> {
         &self.state
     }
 
     /// The outputs and the state changes.
-    pub fn into_parts(self) -> (Vec<X::Output>, BTreeMap<X::Key, X::Value>) {
+    pub fn into_parts(self) -> (Vec<X::Output>, StateChanges<X>) {
         (self.outputs, self.state)
     }
 }

@@ -3,6 +3,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
+use parking_lot::Mutex;
+
 use starkstm_primitives::TxIndex;
 
 use crate::config::Config;
@@ -21,12 +23,15 @@ pub struct StartError(#[from] rayon::ThreadPoolBuildError);
 
 /// Executes blocks in parallel; the result equals [`SequentialExecutor`]'s for every block.
 ///
-/// The executor owns its worker threads and reuses them for every block it executes. Blocks
-/// smaller than [`Config::min_parallel_txs`] run on the calling thread on the sequential path.
-/// Calls from several threads at once are safe; their blocks share the workers.
+/// A block runs on `threads` workers: the calling thread and `threads - 1` helper threads the
+/// executor owns and reuses for every block. (The caller works rather than sleeps: one thread
+/// fewer to wake per block, and a busy caller's core is not where the kernel puts a woken
+/// helper.) Blocks smaller than [`Config::min_parallel_txs`] run on the calling thread on the sequential
+/// path. Calls from several threads at once are safe; their blocks share the pool threads.
 #[derive(Debug)]
 pub struct ParallelExecutor {
     config: Config,
+    /// The `threads - 1` helpers of the calling thread (at least one, for finalisation work).
     pool: rayon::ThreadPool,
 }
 
@@ -34,7 +39,7 @@ impl ParallelExecutor {
     /// Starts the worker threads.
     pub fn new(config: Config) -> Result<ParallelExecutor, StartError> {
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(config.threads().get())
+            .num_threads((config.threads().get() - 1).max(1))
             .thread_name(|i| format!("starkstm-worker-{i}"))
             .build()?;
         Ok(ParallelExecutor { config, pool })
@@ -75,7 +80,19 @@ impl ParallelExecutor {
 
         let block = Block::new(vm, storage, txs, self.config.initial_window());
         let workers = catch_unwind(AssertUnwindSafe(|| {
-            self.pool.broadcast(|_| block.run_worker())
+            let helpers = Mutex::new(Vec::with_capacity(threads - 1));
+            let own = self.pool.in_place_scope(|scope| {
+                for _ in 1..threads {
+                    scope.spawn(|_| {
+                        let stats = block.run_worker();
+                        helpers.lock().push(stats);
+                    });
+                }
+                block.run_worker()
+            });
+            let mut workers = helpers.into_inner();
+            workers.push(own);
+            workers
         }));
         let parallel_wall_time = started.elapsed();
         let workers = workers.map_err(|payload| {

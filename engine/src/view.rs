@@ -44,7 +44,10 @@ pub struct ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.blocked_on {
-            Some(tx) => write!(f, "read interrupted: the value depends on {tx}, being re-executed"),
+            Some(tx) => write!(
+                f,
+                "read interrupted: the value depends on {tx}, being re-executed"
+            ),
             None => write!(f, "read interrupted: the base state could not be read"),
         }
     }
@@ -165,7 +168,9 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
         match self.backend {
             Backend::Sequential { state, storage } => match state.get(key) {
                 Some(value) => Ok(value.clone()),
-                None => storage.read(key).map_err(|e| self.interrupt(Interrupt::Storage(e))),
+                None => storage
+                    .read(key)
+                    .map_err(|e| self.interrupt(Interrupt::Storage(e))),
             },
             Backend::Parallel { store, storage } => {
                 if let Some(value) = self.recorded(key) {

@@ -37,7 +37,8 @@ pub const MAX_THREADS: usize = 8;
 /// A parallel executor with `threads` workers that always takes the parallel path (no
 /// small-block fallback), shared by every test in the process.
 pub fn executor(threads: usize) -> &'static ParallelExecutor {
-    static EXECUTORS: [OnceLock<ParallelExecutor>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
+    static EXECUTORS: [OnceLock<ParallelExecutor>; MAX_THREADS] =
+        [const { OnceLock::new() }; MAX_THREADS];
     assert!((1..=MAX_THREADS).contains(&threads));
     EXECUTORS[threads - 1].get_or_init(|| {
         let threads = NonZeroUsize::new(threads).expect("at least one thread");

@@ -48,8 +48,14 @@ fn assert_equivalent(block: &[MockTransaction], base: &HashMap<u32, u64>, thread
             check_stats(parallel.stats(), block.len());
         }
         (
-            Err(Error::Executor { tx: s_tx, source: s }),
-            Err(Error::Executor { tx: p_tx, source: p }),
+            Err(Error::Executor {
+                tx: s_tx,
+                source: s,
+            }),
+            Err(Error::Executor {
+                tx: p_tx,
+                source: p,
+            }),
         ) => {
             assert_eq!(p_tx, s_tx, "both fail at the same transaction");
             assert_eq!(p, s, "with the same error");
@@ -74,7 +80,16 @@ fn params() -> impl Strategy<Value = RandomBlockParams> {
         prop_oneof![3 => Just(0u32), 1 => 1u32..200],
     )
         .prop_map(
-            |(txs, keys, max_ops, dynamic_share, delta_share, revert_one_in, fail_one_in, work_units)| {
+            |(
+                txs,
+                keys,
+                max_ops,
+                dynamic_share,
+                delta_share,
+                revert_one_in,
+                fail_one_in,
+                work_units,
+            )| {
                 RandomBlockParams {
                     txs,
                     keys,

@@ -90,7 +90,10 @@ enum Action {
 
 fn simple_action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (0..TXS, prop::collection::vec((0..KEYS, any::<bool>(), 0u64..5), 0..4))
+        (
+            0..TXS,
+            prop::collection::vec((0..KEYS, any::<bool>(), 0u64..5), 0..4)
+        )
             .prop_map(|(tx, w)| Action::Record(tx, w)),
         (0..TXS).prop_map(Action::Abort),
         (0..=TXS, 0..KEYS).prop_map(|(tx, k)| Action::Read(tx, k)),
@@ -117,8 +120,12 @@ fn apply(store: &MultiVersionStore<u32, u64>, model: &mut Model, action: &Action
                 if is_delta {
                     set.add(key, x);
                     let merged = match model_writes.get(&key) {
-                        Some(ModelEntry::Value(_, v)) => ModelEntry::Value(version.incarnation, v + x),
-                        Some(ModelEntry::Delta(_, d)) => ModelEntry::Delta(version.incarnation, d + x),
+                        Some(ModelEntry::Value(_, v)) => {
+                            ModelEntry::Value(version.incarnation, v + x)
+                        }
+                        Some(ModelEntry::Delta(_, d)) => {
+                            ModelEntry::Delta(version.incarnation, d + x)
+                        }
                         _ => ModelEntry::Delta(version.incarnation, x),
                     };
                     model_writes.insert(key, merged);
@@ -164,7 +171,10 @@ fn apply(store: &MultiVersionStore<u32, u64>, model: &mut Model, action: &Action
                     ReadResult::Dependency(_) => blocked = true,
                 }
             }
-            let before: Vec<u64> = keys.iter().map(|k| value_of(&model.read(*k, *tx))).collect();
+            let before: Vec<u64> = keys
+                .iter()
+                .map(|k| value_of(&model.read(*k, *tx)))
+                .collect();
             apply(store, model, then);
             if blocked {
                 return;
@@ -183,7 +193,10 @@ fn apply(store: &MultiVersionStore<u32, u64>, model: &mut Model, action: &Action
                 Validation::Invalid
             };
             let got = store.validate_read_set(TxIndex(*tx), &reads, base).unwrap();
-            assert_eq!(got, expected, "validation of {keys:?} by tx {tx} after {then:?}");
+            assert_eq!(
+                got, expected,
+                "validation of {keys:?} by tx {tx} after {then:?}"
+            );
         }
     }
 }

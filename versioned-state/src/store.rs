@@ -14,8 +14,8 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use dashmap::DashMap;
-use rayon::prelude::*;
 use parking_lot::Mutex;
+use rayon::prelude::*;
 use starkstm_primitives::{TxIndex, Version};
 
 use crate::entry::{walk_below, Entry, VersionList, Walk};

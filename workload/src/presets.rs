@@ -176,7 +176,10 @@ mod tests {
             seed: 9,
         };
         assert_eq!(mock_block(&spec), mock_block(&spec));
-        assert_ne!(mock_block(&spec), mock_block(&MockBlockSpec { seed: 10, ..spec }));
+        assert_ne!(
+            mock_block(&spec),
+            mock_block(&MockBlockSpec { seed: 10, ..spec })
+        );
     }
 
     #[test]

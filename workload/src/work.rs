@@ -40,5 +40,7 @@ pub fn units_per_micro() -> f64 {
 
 /// The work units that take about `micros` microseconds here.
 pub fn units_for_micros(micros: f64) -> u32 {
-    (micros.max(0.0) * units_per_micro()).round().min(f64::from(u32::MAX)) as u32
+    (micros.max(0.0) * units_per_micro())
+        .round()
+        .min(f64::from(u32::MAX)) as u32
 }

@@ -1,0 +1,109 @@
+//! The `starkstm` binary as a user runs it: reports, JSON, exit codes, one-line errors.
+
+use std::process::{Command, Output};
+
+fn starkstm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_starkstm"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn quick(pattern: &str, threads: &str) -> Vec<String> {
+    [
+        "mock",
+        "--txs",
+        "300",
+        "--pattern",
+        pattern,
+        "--work-us",
+        "1",
+        "--threads",
+        threads,
+        "--repeat",
+        "2",
+        "--warm-up-ms",
+        "0",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+#[test]
+fn mock_json_reports_identical_outputs_for_every_pattern() {
+    for pattern in ["independent", "zipf", "chain", "delta"] {
+        let mut args = quick(pattern, "3");
+        args.push("--json".to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = starkstm(&args);
+        assert!(
+            out.status.success(),
+            "{pattern}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(json["txs"], 300, "{json}");
+        assert_eq!(json["threads"], 3);
+        assert_eq!(json["identical"], true);
+        assert!(json["executions"].as_u64().unwrap() >= 300);
+        for field in [
+            "sequential_secs",
+            "parallel_secs",
+            "speedup",
+            "aborts",
+            "dependency_waits",
+        ] {
+            assert!(json[field].is_number(), "{field} missing: {json}");
+        }
+    }
+}
+
+#[test]
+fn mock_text_report_says_outputs_identical() {
+    let args = quick("zipf", "2");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = starkstm(&args);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("outputs identical"), "{text}");
+    assert!(text.contains("speedup"), "{text}");
+}
+
+/// A bad flag or value: non-zero exit, exactly one line on stderr naming the problem.
+#[test]
+fn bad_arguments_give_one_line_errors() {
+    for (args, needle) in [
+        (vec!["mock", "--bogus"], "--bogus"),
+        (vec!["mock", "--pattern", "nope"], "nope"),
+        (vec!["mock", "--threads", "0"], "thread count"),
+        (vec!["mock", "--txs", "many"], "many"),
+        (vec!["mock", "--work-us", "2000000"], "--work-us"),
+        (vec!["frobnicate"], "frobnicate"),
+    ] {
+        let out = starkstm(&args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_works() {
+    let out = starkstm(&["mock", "--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--txs",
+        "--pattern",
+        "--keys",
+        "--work-us",
+        "--threads",
+        "--seed",
+        "--json",
+    ] {
+        assert!(text.contains(flag), "{flag} not in help: {text}");
+    }
+}
