@@ -78,7 +78,7 @@ impl ParallelExecutor {
             return Ok(ParallelOutput::new(output, stats));
         }
 
-        let block = Block::new(vm, storage, txs, self.config.initial_window());
+        let block = Block::new(vm, storage, txs, self.config.initial_window(), threads);
         let workers = catch_unwind(AssertUnwindSafe(|| {
             let helpers = Mutex::new(Vec::with_capacity(threads - 1));
             let own = self.pool.in_place_scope(|scope| {

@@ -26,7 +26,8 @@ pub struct ExecutionStats {
     pub re_executions: u64,
     /// Validation tasks run (early conflict detection).
     pub validations: u64,
-    /// Commit-time validations (one per commit attempt).
+    /// Commit-time validations (one per commit attempt, except for incarnations that started
+    /// with everything below them committed: what they read was final).
     pub commit_validations: u64,
     /// Incarnations aborted by a failed validation (task or commit-time).
     pub aborts: u64,

@@ -37,7 +37,18 @@ use crate::view::{Interrupt, TxView};
 pub(crate) struct Slot<X: TransactionExecutor> {
     pub(crate) incarnation: Incarnation,
     pub(crate) reads: ReadSet<X::Key, X::Value>,
+    /// Every transaction below had committed when this incarnation started, so everything it
+    /// read was final: its commit needs no validation.
+    pub(crate) read_final_state: bool,
     pub(crate) result: Option<Result<X::Output, X::Error>>,
+}
+
+/// What a commit attempt did.
+enum CommitAttempt {
+    /// Another worker holds the commit lock.
+    Busy,
+    /// This worker committed what it could; maybe with a task to run next.
+    Ran(Option<Task>),
 }
 
 /// Everything the workers of one block share.
@@ -58,13 +69,14 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         storage: &'a dyn Storage<X::Key, X::Value>,
         txs: &'a [X::Transaction],
         initial_window: usize,
+        window_floor: usize,
     ) -> Self {
         Block {
             vm,
             storage,
             txs,
             store: MultiVersionStore::new(txs.len()),
-            scheduler: Scheduler::new(txs.len(), initial_window),
+            scheduler: Scheduler::with_window(txs.len(), initial_window, window_floor),
             slots: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
             failure: Mutex::new(None),
         }
@@ -87,6 +99,8 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         let backoff = Backoff::new();
         let mut task: Option<Task> = None;
         let mut waiting_since: Option<Instant> = None;
+        // `executions_finished` as it was before this worker's last completed commit attempt.
+        let mut commit_checked: Option<u64> = None;
         loop {
             if self.scheduler.is_done() {
                 if let Some(since) = waiting_since.take() {
@@ -95,7 +109,15 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                 return;
             }
             if task.is_none() {
-                task = self.commit(stats);
+                // Scenario *idle committer* (docs/protocol.md): try only if an execution finished
+                // since our last attempt that held the lock; a failed `try_lock` does not count.
+                let finished = self.scheduler.executions_finished();
+                if commit_checked != Some(finished) {
+                    if let CommitAttempt::Ran(next) = self.commit(stats) {
+                        commit_checked = Some(finished);
+                        task = next;
+                    }
+                }
             }
             let next = match task.take() {
                 Some(task) => NextTask::Run(task),
@@ -132,6 +154,9 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
     fn execute(&self, version: Version, stats: &mut ExecutionStats) -> Option<Task> {
         let tx = version.tx;
         loop {
+            // Committed entries never change again, so if everything below `tx` is committed
+            // now, every value this incarnation reads is final (scenario *final reads*).
+            let read_final_state = self.scheduler.committed() >= tx;
             let mut view = TxView::parallel(tx, &self.store, self.storage);
             let started = Instant::now();
             let result = catch_unwind(AssertUnwindSafe(|| {
@@ -176,6 +201,7 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
             *self.slots[tx.as_usize()].lock() = Some(Slot {
                 incarnation: version.incarnation,
                 reads,
+                read_final_state,
                 result: Some(result),
             });
             self.scheduler
@@ -222,14 +248,15 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
 
     /// Commits the frontier for as long as it has executed and its reads are valid against the
     /// committed prefix. Returns the re-execution of a transaction that failed its commit-time
-    /// validation.
-    fn commit(&self, stats: &mut ExecutionStats) -> Option<Task> {
-        let mut committer = self.scheduler.try_commit()?;
+    /// validation, or the new frontier for this thread to execute.
+    fn commit(&self, stats: &mut ExecutionStats) -> CommitAttempt {
+        let Some(mut committer) = self.scheduler.try_commit() else {
+            return CommitAttempt::Busy;
+        };
         let started = Instant::now();
         let mut task = None;
         while let Some(version) = committer.try_start_commit() {
             let tx = version.tx;
-            stats.commit_validations += 1;
             let mut slot = self.slots[tx.as_usize()].lock();
             let Some(executed) = slot
                 .as_mut()
@@ -241,7 +268,13 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                 ))));
                 break;
             };
-            match self.validate_reads(tx, &executed.reads) {
+            let validation = if executed.read_final_state {
+                Ok(Validation::Valid)
+            } else {
+                stats.commit_validations += 1;
+                self.validate_reads(tx, &executed.reads)
+            };
+            match validation {
                 Ok(Validation::Valid) => {}
                 Ok(Validation::Invalid) => {
                     drop(slot);
@@ -285,12 +318,12 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         // read the state it depends on: if nobody has claimed it yet, run it here. On a chain
         // this keeps the whole block on one warm core instead of handing every transaction to
         // whichever thread polls first.
-        task.or_else(|| {
+        CommitAttempt::Ran(task.or_else(|| {
             (frontier.as_usize() < self.txs.len() && !self.scheduler.is_done())
                 .then(|| self.scheduler.try_incarnate(frontier))
                 .flatten()
                 .map(Task::Execute)
-        })
+        }))
     }
 
     fn validate_reads(

@@ -13,6 +13,9 @@
 //!   sees the commits of `0..k`.
 //! - `halted`: Release store / Acquire load, so a worker that sees the halt also sees what the
 //!   halting thread did before (the error it recorded).
+//! - `executions_finished`: bumped (Release) by `finish_execution` after the status became
+//!   `Executed`; a worker that loads it (Acquire) before trying to commit sees every status change
+//!   it counts (scenario *idle committer*).
 
 use crossbeam_utils::CachePadded;
 use starkstm_primitives::{Incarnation, TxIndex, Version};
@@ -20,7 +23,7 @@ use starkstm_primitives::{Incarnation, TxIndex, Version};
 use crate::commit::Committer;
 use crate::dependencies::Dependencies;
 use crate::status::{AbortOutcome, TxStatus};
-use crate::sync::{AtomicBool, AtomicU32, Mutex, MutexGuard, Ordering};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
 use crate::task::{NextTask, Task};
 use crate::window::Window;
 
@@ -54,6 +57,10 @@ pub struct Scheduler {
     /// Set when the block is halted (an error, or the embedder closed the block): nothing more
     /// commits and every worker leaves its loop.
     halted: CachePadded<AtomicBool>,
+    /// How many incarnations have finished executing. Idle workers try to commit only when it
+    /// moved, instead of taking the commit lock and the frontier's status lock on every poll
+    /// (which slows the worker that needs them).
+    executions_finished: CachePadded<AtomicU64>,
     /// The commit lock; holds the frontier.
     commit: Mutex<u32>,
     statuses: Box<[CachePadded<Mutex<TxStatus>>]>,
@@ -63,22 +70,31 @@ pub struct Scheduler {
 
 impl Scheduler {
     /// A scheduler for `num_txs` transactions, with a speculation window that starts at
-    /// `initial_window` transactions past the commit frontier.
+    /// `initial_window` transactions past the commit frontier and may shrink to one.
     pub fn new(num_txs: usize, initial_window: usize) -> Scheduler {
+        Scheduler::with_window(num_txs, initial_window, 1)
+    }
+
+    /// As [`new`](Scheduler::new), with a window that conflicts never shrink below
+    /// `window_floor` (an engine passes its thread count, so that no worker is kept idle by the
+    /// window alone).
+    pub fn with_window(num_txs: usize, initial_window: usize, window_floor: usize) -> Scheduler {
         let n = u32::try_from(num_txs).expect("a block holds at most u32::MAX transactions");
         let initial = u32::try_from(initial_window).unwrap_or(u32::MAX);
+        let floor = u32::try_from(window_floor).unwrap_or(u32::MAX);
         Scheduler {
             num_txs: n,
             execution_idx: CachePadded::new(AtomicU32::new(0)),
             validation_idx: CachePadded::new(AtomicU32::new(n)),
             committed: CachePadded::new(AtomicU32::new(0)),
             halted: CachePadded::new(AtomicBool::new(n == 0)),
+            executions_finished: CachePadded::new(AtomicU64::new(0)),
             commit: Mutex::new(0),
             statuses: (0..num_txs)
                 .map(|_| CachePadded::new(Mutex::new(TxStatus::new())))
                 .collect(),
             dependencies: Dependencies::new(num_txs),
-            window: Window::new(initial, n),
+            window: Window::new(initial, floor, n),
         }
     }
 
@@ -188,6 +204,9 @@ impl Scheduler {
     pub fn finish_execution(&self, version: Version, wrote_new_location: bool) {
         let tx = version.tx;
         self.status(tx).finish_execution(version.incarnation);
+        // ORDERING: Release; publishes the `Executed` status set above to a worker that loads
+        // the counter with Acquire in `executions_finished` (scenario *idle committer*).
+        self.executions_finished.fetch_add(1, Ordering::Release);
         let dependents = self.dependencies.drain(tx);
         self.resume(&dependents);
         if version.incarnation > Incarnation::FIRST && wrote_new_location {
@@ -237,6 +256,14 @@ impl Scheduler {
             }
         }
         None
+    }
+
+    /// How many incarnations have finished executing so far. A worker that tried to commit (and
+    /// got the commit lock) after reading `n` here need not try again until this moves past `n`:
+    /// the frontier can only become committable through a `finish_execution`.
+    pub fn executions_finished(&self) -> u64 {
+        // ORDERING: Acquire; pairs with the Release increment in `finish_execution`.
+        self.executions_finished.load(Ordering::Acquire)
     }
 
     /// Takes the commit lock if it is free. Only its holder commits, so commits are in block

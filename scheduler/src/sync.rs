@@ -4,9 +4,9 @@
 //! Without `cfg(loom)` these are `std` atomics and `parking_lot` mutexes; with it, loom's.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// A mutex with the same face under std and under loom: `lock` never reports poisoning (a
 /// panicking worker halts the whole block, so a poisoned status is never looked at again).
