@@ -69,14 +69,14 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         storage: &'a dyn Storage<X::Key, X::Value>,
         txs: &'a [X::Transaction],
         initial_window: usize,
-        window_floor: usize,
+        threads: usize,
     ) -> Self {
         Block {
             vm,
             storage,
             txs,
             store: MultiVersionStore::new(txs.len()),
-            scheduler: Scheduler::with_window(txs.len(), initial_window, window_floor),
+            scheduler: Scheduler::with_window(txs.len(), initial_window, threads),
             slots: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
             failure: Mutex::new(None),
         }
@@ -226,14 +226,16 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         };
         let task = match validation {
             Ok(Validation::Valid) => None,
-            Ok(Validation::Invalid) => match self.scheduler.try_validation_abort(version) {
-                AbortOutcome::Aborted => {
-                    stats.aborts += 1;
-                    self.store.convert_writes_to_estimates(version.tx);
-                    self.scheduler.finish_abort(version)
+            Ok(Validation::Invalid { writer }) => {
+                match self.scheduler.try_validation_abort(version) {
+                    AbortOutcome::Aborted => {
+                        stats.aborts += 1;
+                        self.store.convert_writes_to_estimates(version.tx);
+                        self.scheduler.finish_abort(version, writer)
+                    }
+                    AbortOutcome::Stale => None,
                 }
-                AbortOutcome::Stale => None,
-            },
+            }
             Err(source) => {
                 self.fail(Error::Storage {
                     tx: Some(version.tx),
@@ -276,11 +278,11 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
             };
             match validation {
                 Ok(Validation::Valid) => {}
-                Ok(Validation::Invalid) => {
+                Ok(Validation::Invalid { writer }) => {
                     drop(slot);
                     stats.aborts += 1;
                     stats.commit_aborts += 1;
-                    task = committer.abort_and_reschedule(version, || {
+                    task = committer.abort_and_reschedule(version, writer, || {
                         self.store.convert_writes_to_estimates(tx);
                     });
                     break;

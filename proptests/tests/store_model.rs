@@ -179,19 +179,25 @@ fn apply(store: &MultiVersionStore<u32, u64>, model: &mut Model, action: &Action
             if blocked {
                 return;
             }
-            let after: Vec<Option<u64>> = keys
-                .iter()
-                .map(|k| match model.read(*k, *tx) {
-                    ReadResult::Value { value, .. } => Some(value),
-                    ReadResult::Dependency(_) => None,
-                })
-                .collect();
-            // Value-aware validation: valid exactly when every read would see the same value.
-            let expected = if after.iter().zip(&before).all(|(a, b)| *a == Some(*b)) {
-                Validation::Valid
-            } else {
-                Validation::Invalid
-            };
+            // Value-aware validation: valid exactly when every read would see the same value;
+            // otherwise the first stale read names the writer it now meets.
+            let mut expected = Validation::Valid;
+            for (key, before) in keys.iter().zip(&before) {
+                let (now, writer) = match model.read(*key, *tx) {
+                    ReadResult::Dependency(i) => (None, Some(i)),
+                    ReadResult::Value { origin, value } => (
+                        Some(value),
+                        match origin {
+                            ReadOrigin::Storage => None,
+                            ReadOrigin::Write(v) | ReadOrigin::Delta(v) => Some(v.tx),
+                        },
+                    ),
+                };
+                if now != Some(*before) {
+                    expected = Validation::Invalid { writer };
+                    break;
+                }
+            }
             let got = store.validate_read_set(TxIndex(*tx), &reads, base).unwrap();
             assert_eq!(
                 got, expected,

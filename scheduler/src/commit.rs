@@ -72,7 +72,6 @@ impl<'a> Committer<'a> {
         self.scheduler
             .status(version.tx)
             .abort_commit(version.incarnation);
-        self.scheduler.on_commit_abort();
     }
 
     /// Closes the block at the frontier: nothing after it will commit.
@@ -80,15 +79,17 @@ impl<'a> Committer<'a> {
         self.scheduler.halt();
     }
 
-    /// Convenience for the common abort path: abort at commit and finish the abort at once, for
-    /// callers whose store work (converting writes to ESTIMATEs) is done through `convert`.
+    /// The whole abort path at commit: `abort_commit`, the caller's store work (`convert`:
+    /// ESTIMATEs), then [`Scheduler::finish_abort`] with the transaction whose write made the
+    /// read stale, if known.
     pub fn abort_and_reschedule(
         &mut self,
         version: Version,
+        writer: Option<TxIndex>,
         convert: impl FnOnce(),
     ) -> Option<Task> {
         self.abort_commit(version);
         convert();
-        self.scheduler.finish_abort(version)
+        self.scheduler.finish_abort(version, writer)
     }
 }

@@ -75,13 +75,13 @@ impl Scheduler {
         Scheduler::with_window(num_txs, initial_window, 1)
     }
 
-    /// As [`new`](Scheduler::new), with a window that conflicts never shrink below
-    /// `window_floor` (an engine passes its thread count, so that no worker is kept idle by the
-    /// window alone).
-    pub fn with_window(num_txs: usize, initial_window: usize, window_floor: usize) -> Scheduler {
+    /// As [`new`](Scheduler::new), with a window that conflicts shrink no further than their
+    /// recent distance, at most `threads` (so that the window alone keeps no worker idle unless
+    /// the block's conflicts say speculation that far ahead is wasted).
+    pub fn with_window(num_txs: usize, initial_window: usize, threads: usize) -> Scheduler {
         let n = u32::try_from(num_txs).expect("a block holds at most u32::MAX transactions");
         let initial = u32::try_from(initial_window).unwrap_or(u32::MAX);
-        let floor = u32::try_from(window_floor).unwrap_or(u32::MAX);
+        let floor = u32::try_from(threads).unwrap_or(u32::MAX);
         Scheduler {
             num_txs: n,
             execution_idx: CachePadded::new(AtomicU32::new(0)),
@@ -230,7 +230,7 @@ impl Scheduler {
         self.status(version.tx).suspend(version.incarnation);
         dependents.push(version.tx);
         drop(dependents);
-        self.window.on_conflict();
+        self.window.on_conflict(Some(version.tx.0 - blocking.0));
         DependencyOutcome::Added
     }
 
@@ -243,11 +243,13 @@ impl Scheduler {
     /// Finishes an abort (after the caller converted the incarnation's writes to ESTIMATEs):
     /// `Aborting(i)` → `ReadyToExecute(i + 1)`, transactions above are to be validated again,
     /// and the next incarnation is returned for the caller to execute if the execution cursor has
-    /// already passed it.
-    pub fn finish_abort(&self, version: Version) -> Option<Task> {
+    /// already passed it. `writer` is the transaction whose write made the read stale, if known
+    /// (it steers the speculation window).
+    pub fn finish_abort(&self, version: Version, writer: Option<TxIndex>) -> Option<Task> {
         let tx = version.tx;
         self.status(tx).set_ready(version.incarnation);
-        self.window.on_conflict();
+        self.window
+            .on_conflict(writer.filter(|w| *w < tx).map(|w| tx.0 - w.0));
         self.lower_validation_idx(tx.next());
         // ORDERING: Acquire; if the cursor has not passed `tx` yet it will claim it itself.
         if self.execution_idx.load(Ordering::Acquire) > tx.0 {
@@ -280,13 +282,7 @@ impl Scheduler {
     pub(crate) fn publish_commit(&self, frontier: u32, incarnation: Incarnation) {
         // ORDERING: Release; pairs with the Acquire loads in `committed` and `is_done`.
         self.committed.store(frontier, Ordering::Release);
-        if incarnation == Incarnation::FIRST {
-            self.window.on_clean_commit();
-        }
-    }
-
-    pub(crate) fn on_commit_abort(&self) {
-        self.window.on_conflict();
+        self.window.on_commit(incarnation == Incarnation::FIRST);
     }
 
     fn resume(&self, dependents: &[TxIndex]) {

@@ -11,6 +11,15 @@
 //! once every [`MIN_STREAK`] commits, and the probe fails) and the block runs at sequential speed
 //! on one thread at a time; on independent transactions it keeps growing and never binds.
 //!
+//! The floor under the window is the thread count (so the window alone never idles a worker),
+//! except when most transactions conflict: then it follows the block's *conflict distance*, how
+//! far below a conflicting transaction the one it conflicted with was, since speculating further
+//! ahead than that is wasted. On a chain (every transaction conflicts, at distance one) the window
+//! shrinks to one; on `k` interleaved chains (`k` senders, say) to `k`; on scattered conflicts
+//! (a few percent of transactions, at whatever distance the window allowed) it stays at the
+//! thread count. Both are moving averages: the conflict rate over recent commits, the distance
+//! (capped at the thread count) over recent conflicts.
+//!
 //! The window is a heuristic: it decides only *when* transactions are executed, never whether a
 //! result is correct, so its counters are `Relaxed` and races on them only shift the heuristic.
 
@@ -20,6 +29,10 @@ use crate::sync::{AtomicU32, Ordering};
 /// often, so a chain wastes one speculative execution per this many transactions.
 pub(crate) const MIN_STREAK: u32 = 8;
 
+/// The conflict rate (in 1/256ths of commits) from which the floor follows the conflict
+/// distance: half the transactions.
+const CHAIN_RATE: u32 = 128;
+
 /// The adaptive bound on speculative execution.
 #[derive(Debug)]
 pub(crate) struct Window {
@@ -27,23 +40,41 @@ pub(crate) struct Window {
     size: AtomicU32,
     /// Clean commits since the window last changed.
     streak: AtomicU32,
-    /// The smallest size conflicts shrink it to.
-    floor: u32,
+    /// Moving average of recent conflict distances (capped at `max_floor`), in sixteenths.
+    distance: AtomicU32,
+    /// Moving average of the share of recent commits that needed more than one incarnation, in
+    /// 1/256ths.
+    conflict_rate: AtomicU32,
+    /// The largest floor: the thread count.
+    max_floor: u32,
     max: u32,
 }
 
 impl Window {
-    /// A window of `initial` transactions, never shrunk below `floor` (nor below one), never
-    /// grown past `max` (the block size).
-    pub(crate) fn new(initial: u32, floor: u32, max: u32) -> Window {
+    /// A window of `initial` transactions, never grown past `max` (the block size), shrunk by
+    /// conflicts no further than their recent distance, capped at `max_floor` (the thread
+    /// count).
+    pub(crate) fn new(initial: u32, max_floor: u32, max: u32) -> Window {
         let max = max.max(1);
-        let floor = floor.clamp(1, max);
+        let max_floor = max_floor.clamp(1, max);
         Window {
-            size: AtomicU32::new(initial.clamp(floor, max)),
+            size: AtomicU32::new(initial.clamp(max_floor, max)),
             streak: AtomicU32::new(0),
-            floor,
+            distance: AtomicU32::new(max_floor * 16),
+            conflict_rate: AtomicU32::new(0),
+            max_floor,
             max,
         }
+    }
+
+    /// The size conflicts currently shrink the window to.
+    pub(crate) fn floor(&self) -> u32 {
+        // ORDERING: Relaxed; heuristic counters.
+        if self.conflict_rate.load(Ordering::Relaxed) < CHAIN_RATE {
+            return self.max_floor;
+        }
+        let sixteenths = self.distance.load(Ordering::Relaxed);
+        ((sixteenths + 8) / 16).clamp(1, self.max_floor)
     }
 
     /// The current size.
@@ -52,9 +83,18 @@ impl Window {
         self.size.load(Ordering::Relaxed)
     }
 
-    /// A transaction committed with its first incarnation: speculation paid off.
-    pub(crate) fn on_clean_commit(&self) {
+    /// A transaction committed; `clean` if with its first incarnation (speculation paid off).
+    pub(crate) fn on_commit(&self, clean: bool) {
         // ORDERING: Relaxed; heuristic counters (only the commit-lock holder calls this).
+        let sample = if clean { 0 } else { 256 };
+        let _ = self
+            .conflict_rate
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| {
+                Some((avg * 15 + sample) / 16)
+            });
+        if !clean {
+            return;
+        }
         let streak = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
         let size = self.size.load(Ordering::Relaxed);
         if streak >= size.max(MIN_STREAK) && size < self.max {
@@ -63,14 +103,23 @@ impl Window {
         }
     }
 
-    /// An incarnation was aborted or met a dependency: speculation was wasted.
-    pub(crate) fn on_conflict(&self) {
+    /// An incarnation was aborted or met a dependency: speculation was wasted. `distance` is
+    /// how far below it the transaction it conflicted with was, if known.
+    pub(crate) fn on_conflict(&self, distance: Option<u32>) {
         // ORDERING: Relaxed; heuristic counters.
         self.streak.store(0, Ordering::Relaxed);
+        let sample = distance.unwrap_or(self.max_floor).clamp(1, self.max_floor) * 16;
+        let _ = self
+            .distance
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| {
+                // avg + (sample - avg) / 8, in integers.
+                Some((avg * 7 + sample) / 8)
+            });
+        let floor = self.floor();
         let _ = self
             .size
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
-                (s > self.floor).then_some((s / 2).max(self.floor))
+                (s > floor).then_some((s / 2).max(floor))
             });
     }
 }
@@ -81,7 +130,7 @@ mod tests {
 
     fn commits(w: &Window, n: u32) {
         for _ in 0..n {
-            w.on_clean_commit();
+            w.on_commit(true);
         }
     }
 
@@ -90,29 +139,66 @@ mod tests {
         let w = Window::new(4, 1, 10);
         commits(&w, MIN_STREAK - 1);
         assert_eq!(w.size(), 4);
-        w.on_clean_commit();
+        w.on_commit(true);
         assert_eq!(w.size(), 5);
         commits(&w, MIN_STREAK);
         assert_eq!(w.size(), 6);
-        w.on_conflict();
+        w.on_conflict(None);
         commits(&w, MIN_STREAK - 1);
         assert_eq!(w.size(), 3, "a conflict halves and restarts the streak");
-        w.on_clean_commit();
+        w.on_commit(true);
         assert_eq!(w.size(), 4);
         commits(&w, 100 * MIN_STREAK);
         assert_eq!(w.size(), 10, "capped at max");
-        w.on_conflict();
+        w.on_conflict(None);
         assert_eq!(w.size(), 5);
-        w.on_conflict();
+        w.on_conflict(None);
         assert_eq!(w.size(), 2);
-        w.on_conflict();
-        w.on_conflict();
-        w.on_conflict();
+        w.on_conflict(None);
+        w.on_conflict(None);
+        w.on_conflict(None);
         assert_eq!(w.size(), 1, "never below one");
         assert_eq!(Window::new(0, 0, 0).size(), 1);
         let floored = Window::new(8, 3, 10);
-        floored.on_conflict();
-        floored.on_conflict();
-        assert_eq!(floored.size(), 3, "never below the floor");
+        floored.on_conflict(None);
+        floored.on_conflict(Some(7));
+        assert_eq!(
+            floored.size(),
+            3,
+            "scattered conflicts: floor at the thread count"
+        );
+    }
+
+    /// Conflicts at `distance`, each on a commit that needed a second incarnation.
+    fn conflicting_commits(w: &Window, distance: u32, n: u32) {
+        for _ in 0..n {
+            w.on_conflict(Some(distance));
+            w.on_commit(false);
+        }
+    }
+
+    #[test]
+    fn chains_lower_the_floor_to_their_distance() {
+        let w = Window::new(8, 4, 100);
+        conflicting_commits(&w, 1, 30);
+        assert_eq!(w.floor(), 1);
+        assert_eq!(w.size(), 1);
+        conflicting_commits(&w, 2, 30);
+        assert_eq!(w.floor(), 2, "two interleaved chains");
+        conflicting_commits(&w, 50, 30);
+        assert_eq!(w.floor(), 4, "capped at the thread count");
+    }
+
+    #[test]
+    fn scattered_conflicts_keep_the_floor_at_the_thread_count() {
+        let w = Window::new(8, 4, 100);
+        for _ in 0..50 {
+            // One conflict at distance one in twenty commits: the rate stays low.
+            w.on_conflict(Some(1));
+            w.on_commit(false);
+            commits(&w, 19);
+        }
+        assert_eq!(w.floor(), 4);
+        assert!(w.size() >= 4);
     }
 }

@@ -90,7 +90,7 @@ impl Block {
         match self.scheduler.try_validation_abort(version) {
             AbortOutcome::Aborted => {
                 self.abort(version);
-                self.scheduler.finish_abort(version)
+                self.scheduler.finish_abort(version, None)
             }
             AbortOutcome::Stale => None,
         }
@@ -100,7 +100,7 @@ impl Block {
         let mut committer = self.scheduler.try_commit()?;
         while let Some(version) = committer.try_start_commit() {
             if !self.reads_valid(version) {
-                return committer.abort_and_reschedule(version, || self.abort(version));
+                return committer.abort_and_reschedule(version, None, || self.abort(version));
             }
             self.commits[version.tx.0 as usize].fetch_add(1, Ordering::SeqCst);
             committer.finish_commit(version);

@@ -67,7 +67,12 @@ pub enum Validation {
     /// Every read still sees the same version, or the same value.
     Valid,
     /// Some read would now see another value, or an ESTIMATE.
-    Invalid,
+    Invalid {
+        /// The transaction whose entry the first stale read now meets (its write, delta or
+        /// ESTIMATE); `None` if it now reads the base state. Schedulers use the distance to it
+        /// to tell a chain from scattered conflicts.
+        writer: Option<TxIndex>,
+    },
 }
 
 /// A concurrent multi-version store for one block of transactions.
@@ -177,13 +182,14 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
                     }
                 }
             }
+            // Both cases found no cached base value above (or no entry for the key at all).
             Walk::DeltasOverBase { top, pending } => ReadResult::Value {
                 origin: ReadOrigin::Delta(Version::new(top.0, top.1)),
-                value: self.base_value(key, base)?.apply_delta(&pending),
+                value: self.cache_base(key, base)?.apply_delta(&pending),
             },
             Walk::Empty => ReadResult::Value {
                 origin: ReadOrigin::Storage,
-                value: self.base_value(key, base)?,
+                value: self.cache_base(key, base)?,
             },
         };
         Ok(result)
@@ -196,6 +202,12 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
                 return Ok(value.clone());
             }
         }
+        self.cache_base(key, base)
+    }
+
+    /// Reads `key` from the base state (outside every lock) and caches it, for a caller that
+    /// found it not cached.
+    fn cache_base<E>(&self, key: &K, base: impl FnOnce(&K) -> Result<V, E>) -> Result<V, E> {
         let value = base(key)?;
         // Another thread may have cached it meanwhile; the base state is immutable, so both
         // values are equal and keeping the first is as good as keeping ours.
@@ -262,11 +274,21 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
     ) -> Result<Validation, E> {
         for read in reads.iter() {
             match self.read(&read.key, tx, &base)? {
-                ReadResult::Dependency(_) => return Ok(Validation::Invalid),
+                ReadResult::Dependency(blocking) => {
+                    return Ok(Validation::Invalid {
+                        writer: Some(blocking),
+                    })
+                }
                 ReadResult::Value { origin, value } => {
                     let same_version = origin == read.origin && origin.pins_value();
                     if !same_version && value != read.value {
-                        return Ok(Validation::Invalid);
+                        let writer = match origin {
+                            ReadOrigin::Storage => None,
+                            ReadOrigin::Write(version) | ReadOrigin::Delta(version) => {
+                                Some(version.tx)
+                            }
+                        };
+                        return Ok(Validation::Invalid { writer });
                     }
                 }
             }

@@ -98,7 +98,7 @@ fn validation_abort_then_reexecution() {
     assert_eq!(status(&s, 1), (Status::Aborting, 0));
     // The cursor passed tx 1, so finishing the abort hands its next incarnation back directly,
     // and asks for tx 2 to be validated again.
-    assert_eq!(s.finish_abort(v(1, 0)), Some(Task::Execute(v(1, 1))));
+    assert_eq!(s.finish_abort(v(1, 0), None), Some(Task::Execute(v(1, 1))));
     assert_eq!(s.next_task(), NextTask::Run(Task::Validate(v(2, 0))));
     // The cursor then parks: nothing more to validate.
     assert_eq!(s.next_task(), NextTask::Wait);
@@ -115,7 +115,7 @@ fn a_reexecution_that_writes_a_new_location_revalidates_the_suffix() {
         s.finish_execution(v(tx, 0), true);
     }
     assert_eq!(s.try_validation_abort(v(1, 0)), AbortOutcome::Aborted);
-    let Some(Task::Execute(next)) = s.finish_abort(v(1, 0)) else {
+    let Some(Task::Execute(next)) = s.finish_abort(v(1, 0), None) else {
         panic!("expected a re-execution");
     };
     // Drain the validations the abort asked for.
@@ -134,7 +134,7 @@ fn dependency_suspends_and_resumes() {
     }
     s.finish_execution(v(0, 0), true);
     assert_eq!(s.try_validation_abort(v(0, 0)), AbortOutcome::Aborted);
-    assert_eq!(s.finish_abort(v(0, 0)), Some(Task::Execute(v(0, 1))));
+    assert_eq!(s.finish_abort(v(0, 0), None), Some(Task::Execute(v(0, 1))));
     // tx 2 meets tx 0's ESTIMATE while tx 0 re-executes.
     assert_eq!(
         s.add_dependency(v(2, 0), TxIndex(0)),
@@ -180,7 +180,7 @@ fn commit_time_abort_reschedules_the_frontier() {
     assert_eq!(status(&s, 1), (Status::Committing, 0));
     // A validation task racing with the commit cannot abort it.
     assert_eq!(s.try_validation_abort(second), AbortOutcome::Stale);
-    let task = committer.abort_and_reschedule(second, || {});
+    let task = committer.abort_and_reschedule(second, Some(TxIndex(0)), || {});
     assert_eq!(task, Some(Task::Execute(v(1, 1))));
     assert!(
         committer.try_start_commit().is_none(),
@@ -215,8 +215,9 @@ fn halting_at_a_commit_point_stops_everything_after_it() {
 #[test]
 fn conflicts_shrink_the_window_to_one() {
     let s = Scheduler::new(10, 8);
-    for _ in 0..4 {
-        s.window.on_conflict();
+    for _ in 0..30 {
+        s.window.on_conflict(Some(1));
+        s.window.on_commit(false);
     }
     assert_eq!(s.window(), 1);
     assert_eq!(s.next_task(), exec(0, 0));

@@ -146,13 +146,27 @@ fn validation_accepts_same_version_or_same_value() {
     let _ = store.record(v(0, 1), writes(&[(1, 10)]));
     assert_eq!(valid(&store), Validation::Valid);
 
-    // Another value: invalid.
+    // Another value: invalid, and the writer is named.
     let _ = store.record(v(0, 2), writes(&[(1, 11)]));
-    assert_eq!(valid(&store), Validation::Invalid);
+    assert_eq!(
+        valid(&store),
+        Validation::Invalid {
+            writer: Some(TxIndex(0))
+        }
+    );
 
     // An ESTIMATE: invalid.
     store.convert_writes_to_estimates(TxIndex(0));
-    assert_eq!(valid(&store), Validation::Invalid);
+    assert_eq!(
+        valid(&store),
+        Validation::Invalid {
+            writer: Some(TxIndex(0))
+        }
+    );
+
+    // The write is gone: the read now sees the base state.
+    let _ = store.record(v(0, 3), WriteSet::new());
+    assert_eq!(valid(&store), Validation::Invalid { writer: None });
 }
 
 #[test]
@@ -170,7 +184,9 @@ fn validation_of_resolved_deltas_compares_values() {
     let _ = store.record(v(0, 1), writes(&[(1, 11)]));
     assert_eq!(
         store.validate_read_set(TxIndex(2), &reads, base).unwrap(),
-        Validation::Invalid
+        Validation::Invalid {
+            writer: Some(TxIndex(1))
+        }
     );
 }
 
