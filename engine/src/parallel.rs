@@ -16,6 +16,10 @@ use crate::stats::ExecutionStats;
 use crate::storage::Storage;
 use crate::worker::Block;
 
+/// From this many keys the final state is collected on the worker threads; below it, waking
+/// them costs more than it saves.
+const PARALLEL_SNAPSHOT_KEYS: usize = 32 * 1024;
+
 /// The worker pool could not be started.
 #[derive(Debug, thiserror::Error)]
 #[error("could not start the worker threads")]
@@ -137,10 +141,14 @@ impl ParallelExecutor {
                 }
             }
         }
-        let state = self
-            .pool
-            .install(|| store.snapshot(committed, |k| storage.read(k)))
-            .map_err(|source| Error::Storage { tx: None, source })?;
+        let read_base = |k: &X::Key| storage.read(k);
+        let state = if store.num_keys() >= PARALLEL_SNAPSHOT_KEYS {
+            self.pool
+                .install(|| store.par_snapshot(committed, read_base))
+        } else {
+            store.snapshot(committed, read_base)
+        }
+        .map_err(|source| Error::Storage { tx: None, source })?;
         let output = BlockOutput::new(outputs, state);
         drop((store, scheduler, read_sets));
 

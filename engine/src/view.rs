@@ -31,6 +31,18 @@ pub(crate) enum Interrupt {
     Storage(StorageError),
 }
 
+impl Interrupt {
+    /// What the VM is told.
+    fn error(&self) -> ReadError {
+        ReadError {
+            blocked_on: match self {
+                Interrupt::Dependency(tx) => Some(*tx),
+                Interrupt::Storage(_) => None,
+            },
+        }
+    }
+}
+
 /// A read could not be served; the VM should stop executing this transaction and return.
 ///
 /// It is an interruption, not a transaction failure: the engine knows the cause (a dependency on
@@ -158,12 +170,7 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
     /// What this incarnation read below its own writes, or the interruption.
     fn read_below(&mut self, key: &K) -> Result<V, ReadError> {
         if let Some(interrupt) = &self.interrupt {
-            return Err(match interrupt {
-                Interrupt::Dependency(tx) => ReadError {
-                    blocked_on: Some(*tx),
-                },
-                Interrupt::Storage(_) => ReadError { blocked_on: None },
-            });
+            return Err(interrupt.error());
         }
         match self.backend {
             Backend::Sequential { state, storage } => match state.get(key) {
@@ -217,12 +224,7 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
     }
 
     fn interrupt(&mut self, interrupt: Interrupt) -> ReadError {
-        let error = ReadError {
-            blocked_on: match interrupt {
-                Interrupt::Dependency(tx) => Some(tx),
-                Interrupt::Storage(_) => None,
-            },
-        };
+        let error = interrupt.error();
         self.interrupt = Some(interrupt);
         error
     }

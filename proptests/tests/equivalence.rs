@@ -167,3 +167,24 @@ fn default_config_including_small_blocks() {
         assert_eq!(parallel.stats().committed, txs);
     }
 }
+
+/// A block large enough that the final state is collected on the worker threads (tens of
+/// thousands of keys), with deltas on shared counters.
+#[test]
+fn large_blocks_collect_the_same_state() {
+    let params = RandomBlockParams {
+        txs: 12_000,
+        keys: 200_000,
+        max_ops: 8,
+        dynamic_share: 0.1,
+        delta_share: 0.2,
+        revert_one_in: 11,
+        fail_one_in: 0,
+        work_units: 0,
+    };
+    let block = random_block(&params, 77);
+    let base = base_state(1000, 77);
+    for threads in [2, 3] {
+        assert_equivalent(&block, &base, threads);
+    }
+}

@@ -240,7 +240,8 @@ proptest! {
             }
         }
         if !estimates {
-            prop_assert_eq!(store.snapshot(TxIndex(TXS + 1), base).unwrap(), expected);
+            prop_assert_eq!(store.snapshot(TxIndex(TXS + 1), base).unwrap(), expected.clone());
+            prop_assert_eq!(store.par_snapshot(TxIndex(TXS + 1), base).unwrap(), expected);
         }
     }
 }

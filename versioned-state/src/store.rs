@@ -340,12 +340,30 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
     /// The final value of every key written by transactions `0..upto`, resolved (deltas applied),
     /// in key order. Keys that no transaction below `upto` wrote are absent.
     ///
+    /// Runs on the calling thread; [`par_snapshot`](MultiVersionStore::par_snapshot) is the same
+    /// on the current rayon pool, for stores with many keys.
+    ///
     /// # Panics
     /// If an ESTIMATE lies below `upto`: the caller promised transactions `0..upto` had committed.
-    ///
-    /// The keys are resolved and sorted on the current rayon pool (call it inside
-    /// `ThreadPool::install` to use an executor's workers).
-    pub fn snapshot<E: Send>(
+    pub fn snapshot<E>(
+        &self,
+        upto: TxIndex,
+        base: impl Fn(&K) -> Result<V, E>,
+    ) -> Result<BTreeMap<K, V>, E> {
+        let mut state = Vec::with_capacity(self.data.len());
+        for item in self.data.iter() {
+            if let Some(value) = self.final_value(item.key(), item.value(), upto, &base)? {
+                state.push((item.key().clone(), value));
+            }
+        }
+        state.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Built from sorted input, a B-tree is filled in one linear pass.
+        Ok(state.into_iter().collect())
+    }
+
+    /// [`snapshot`](MultiVersionStore::snapshot), resolving and sorting on the current rayon pool
+    /// (call it inside `ThreadPool::install` to use an executor's workers).
+    pub fn par_snapshot<E: Send>(
         &self,
         upto: TxIndex,
         base: impl Fn(&K) -> Result<V, E> + Sync,
@@ -354,33 +372,45 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
             .data
             .par_iter()
             .map(|item| {
-                let walk = walk_below(&item.value().lock(), upto);
-                let value = match walk {
-                    Walk::Empty => return Ok(None),
-                    Walk::Estimate(tx) => panic!(
-                        "snapshot below {upto}: {tx} left an ESTIMATE at {:?}, but it committed",
-                        item.key()
-                    ),
-                    Walk::Written { value, pending, .. } => match pending {
-                        Some(delta) => value.apply_delta(&delta),
-                        None => value,
-                    },
-                    Walk::DeltasOverBase { pending, .. } => {
-                        let cached = item.value().lock().base.clone();
-                        match cached {
-                            Some(value) => value,
-                            None => base(item.key())?,
-                        }
-                        .apply_delta(&pending)
-                    }
-                };
-                Ok(Some((item.key().clone(), value)))
+                let value = self.final_value(item.key(), item.value(), upto, &base)?;
+                Ok(value.map(|value| (item.key().clone(), value)))
             })
             .collect();
         let mut state: Vec<(K, V)> = resolved?.into_iter().flatten().collect();
         state.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        // Built from sorted input, a B-tree is filled in one linear pass.
         Ok(state.into_iter().collect())
+    }
+
+    /// How many keys the store holds (written, or read from the base state).
+    pub fn num_keys(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The value of `key` after transactions `0..upto`, if one of them wrote it.
+    fn final_value<E>(
+        &self,
+        key: &K,
+        list: &Mutex<VersionList<V>>,
+        upto: TxIndex,
+        base: impl Fn(&K) -> Result<V, E>,
+    ) -> Result<Option<V>, E> {
+        let list = list.lock();
+        let value = match walk_below(&list, upto) {
+            Walk::Empty => return Ok(None),
+            Walk::Estimate(tx) => {
+                panic!("snapshot below {upto}: {tx} left an ESTIMATE at {key:?}, but it committed")
+            }
+            Walk::Written { value, pending, .. } => match pending {
+                Some(delta) => value.apply_delta(&delta),
+                None => value,
+            },
+            Walk::DeltasOverBase { pending, .. } => match &list.base {
+                Some(value) => value.clone(),
+                None => base(key)?,
+            }
+            .apply_delta(&pending),
+        };
+        Ok(Some(value))
     }
 
     /// Puts `entry` at (`key`, `tx`), inserting the key if it is new in the block.
