@@ -1,3 +1,5 @@
+//! Unit tests of the scheduler: one per status transition and per cursor, commit and window rule.
+
 use super::*;
 use crate::Status;
 

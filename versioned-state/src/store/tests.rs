@@ -1,3 +1,5 @@
+//! Unit tests of the multi-version store: reads, deltas, ESTIMATEs, recording, validation, snapshots.
+
 use std::convert::Infallible;
 
 use starkstm_primitives::Incarnation;
