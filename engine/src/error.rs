@@ -20,7 +20,8 @@ pub enum Error<E: std::error::Error + 'static> {
         #[source]
         source: E,
     },
-    /// Reading the base state failed.
+    /// Reading the base state failed, in this transaction's final incarnation (a failed read in
+    /// an incarnation that is later discarded is not reported).
     #[error("reading the base state failed{}", on_tx(*.tx))]
     Storage {
         /// The transaction that was reading, if the read was for one.
@@ -29,7 +30,9 @@ pub enum Error<E: std::error::Error + 'static> {
         #[source]
         source: StorageError,
     },
-    /// The VM panicked while executing this transaction.
+    /// The VM panicked while executing this transaction's final incarnation (sequential execution
+    /// panics there too; a panic in an incarnation that read inconsistent state and is then
+    /// discarded is not reported).
     #[error("the VM panicked executing {tx}: {message}")]
     Panicked {
         /// The transaction being executed.

@@ -25,7 +25,8 @@ use crate::view::TxView;
 ///   reverted or rejected transaction) must return `Ok` with an output saying so. `Err` is for
 ///   what makes the whole block unusable; it is acted on only if the transaction's final
 ///   incarnation returns it, so a speculative incarnation that errs on an inconsistent read is
-///   harmless.
+///   harmless. The same holds for a panic, though a VM should not panic on any input: the
+///   parallel executor reports one only where sequential execution meets it too.
 pub trait TransactionExecutor: Sync {
     /// A transaction of the block.
     type Transaction: Sync;

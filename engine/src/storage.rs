@@ -7,7 +7,10 @@ use std::hash::Hash;
 /// The block's base state: what every key holds before the block's first transaction.
 ///
 /// It must not change while a block executes: the engine reads each key at most once per block
-/// (through a per-block cache) and from many threads.
+/// (through a per-block cache) and from many threads. A failure is an `Err`, never a panic. The
+/// engine may read a key speculatively (for an incarnation that is later discarded); a failed
+/// read fails the block only if the transaction that made it commits with it, so the parallel
+/// and sequential executors fail at the same transaction when failures are deterministic.
 pub trait Storage<K, V>: Sync {
     /// The value of `key` before the block. A key that was never set has the state's default
     /// value (for Starknet, zero): return it rather than an error.

@@ -33,6 +33,31 @@ use crate::stats::ExecutionStats;
 use crate::storage::{Storage, StorageError};
 use crate::view::{Interrupt, TxView};
 
+/// Why an incarnation produced no output. Like any result, it is acted on only if it is still
+/// the transaction's result when the transaction commits, after its reads were validated against
+/// the committed prefix: then sequential execution fails at the same transaction the same way.
+pub(crate) enum Failure<E> {
+    /// The VM returned a fatal error.
+    Vm(E),
+    /// A base-state read failed.
+    Storage(StorageError),
+    /// The VM panicked (with this message).
+    Panic(String),
+}
+
+impl<E: std::error::Error + 'static> Failure<E> {
+    fn into_error(self, tx: TxIndex) -> Error<E> {
+        match self {
+            Failure::Vm(source) => Error::Executor { tx, source },
+            Failure::Storage(source) => Error::Storage {
+                tx: Some(tx),
+                source,
+            },
+            Failure::Panic(message) => Error::Panicked { tx, message },
+        }
+    }
+}
+
 /// What the last finished incarnation of a transaction left for validation and commit.
 pub(crate) struct Slot<X: TransactionExecutor> {
     pub(crate) incarnation: Incarnation,
@@ -40,7 +65,7 @@ pub(crate) struct Slot<X: TransactionExecutor> {
     /// Every transaction below had committed when this incarnation started, so everything it
     /// read was final: its commit needs no validation.
     pub(crate) read_final_state: bool,
-    pub(crate) result: Option<Result<X::Output, X::Error>>,
+    pub(crate) result: Option<Result<X::Output, Failure<X::Error>>>,
 }
 
 /// What a commit attempt did.
@@ -159,24 +184,15 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
             let read_final_state = self.scheduler.committed() >= tx;
             let mut view = TxView::parallel(tx, &self.store, self.storage);
             let started = Instant::now();
-            let result = catch_unwind(AssertUnwindSafe(|| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
                 self.vm.execute(&self.txs[tx.as_usize()], &mut view)
             }));
             stats.execute_time += started.elapsed();
             stats.executions += 1;
-            let result = match result {
-                Ok(result) => result,
-                Err(payload) => {
-                    self.fail(Error::Panicked {
-                        tx,
-                        message: panic_message(&*payload),
-                    });
-                    return None;
-                }
-            };
             let (reads, writes, interrupt) = view.finish();
-            match interrupt {
-                None => {}
+            // The interruption decides first: a VM that panicked or failed after a read was
+            // interrupted saw no consistent state (scenario *speculative failure*).
+            let result = match interrupt {
                 Some(Interrupt::Dependency(blocking)) => {
                     match self.scheduler.add_dependency(version, blocking) {
                         DependencyOutcome::Added => {
@@ -189,14 +205,13 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                         }
                     }
                 }
-                Some(Interrupt::Storage(source)) => {
-                    self.fail(Error::Storage {
-                        tx: Some(tx),
-                        source,
-                    });
-                    return None;
-                }
-            }
+                Some(Interrupt::Storage(source)) => Err(Failure::Storage(source)),
+                None => match outcome {
+                    Ok(Ok(output)) => Ok(output),
+                    Ok(Err(error)) => Err(Failure::Vm(error)),
+                    Err(payload) => Err(Failure::Panic(panic_message(&*payload))),
+                },
+            };
             let recorded = self.store.record(version, writes);
             *self.slots[tx.as_usize()].lock() = Some(Slot {
                 incarnation: version.incarnation,
@@ -221,28 +236,19 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                     self.validate_reads(version.tx, &slot.reads)
                 }
                 // A newer incarnation replaced it: this task is stale.
-                _ => Ok(Validation::Valid),
+                _ => Validation::Valid,
             }
         };
         let task = match validation {
-            Ok(Validation::Valid) => None,
-            Ok(Validation::Invalid { writer }) => {
-                match self.scheduler.try_validation_abort(version) {
-                    AbortOutcome::Aborted => {
-                        stats.aborts += 1;
-                        self.store.convert_writes_to_estimates(version.tx);
-                        self.scheduler.finish_abort(version, writer)
-                    }
-                    AbortOutcome::Stale => None,
+            Validation::Valid => None,
+            Validation::Invalid { writer } => match self.scheduler.try_validation_abort(version) {
+                AbortOutcome::Aborted => {
+                    stats.aborts += 1;
+                    self.store.convert_writes_to_estimates(version.tx);
+                    self.scheduler.finish_abort(version, writer)
                 }
-            }
-            Err(source) => {
-                self.fail(Error::Storage {
-                    tx: Some(version.tx),
-                    source,
-                });
-                None
-            }
+                AbortOutcome::Stale => None,
+            },
         };
         stats.validate_time += started.elapsed();
         task
@@ -271,14 +277,14 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                 break;
             };
             let validation = if executed.read_final_state {
-                Ok(Validation::Valid)
+                Validation::Valid
             } else {
                 stats.commit_validations += 1;
                 self.validate_reads(tx, &executed.reads)
             };
             match validation {
-                Ok(Validation::Valid) => {}
-                Ok(Validation::Invalid { writer }) => {
+                Validation::Valid => {}
+                Validation::Invalid { writer } => {
                     drop(slot);
                     stats.aborts += 1;
                     stats.commit_aborts += 1;
@@ -287,20 +293,13 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                     });
                     break;
                 }
-                Err(source) => {
-                    drop(slot);
-                    self.fail(Error::Storage {
-                        tx: Some(tx),
-                        source,
-                    });
-                    break;
-                }
             }
-            if let Some(Err(source)) = executed.result.take_if(|result| result.is_err()) {
+            if let Some(Err(failure)) = executed.result.take_if(|result| result.is_err()) {
                 drop(slot);
-                // Halt under the commit lock: nothing after `tx` commits.
-                committer.halt();
-                self.fail(Error::Executor { tx, source });
+                // Valid reads and a failure: sequential execution fails here too. The failure is
+                // recorded, then the block halted, under the commit lock: nothing after `tx`
+                // commits.
+                self.fail(failure.into_error(tx));
                 break;
             }
             drop(slot);
@@ -328,13 +327,13 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
         }))
     }
 
-    fn validate_reads(
-        &self,
-        tx: TxIndex,
-        reads: &ReadSet<X::Key, X::Value>,
-    ) -> Result<Validation, StorageError> {
+    /// Validates `tx`'s read set. A base-state read that fails while validating means the read
+    /// would now come from the base state, whose value we cannot compare: the read is treated
+    /// as stale, and the re-execution meets the failure itself (scenario *speculative failure*).
+    fn validate_reads(&self, tx: TxIndex, reads: &ReadSet<X::Key, X::Value>) -> Validation {
         self.store
             .validate_read_set(tx, reads, |k| self.storage.read(k))
+            .unwrap_or(Validation::Invalid { writer: None })
     }
 
     /// Records the block's first fatal failure and halts the scheduler.

@@ -210,3 +210,106 @@ fn a_chain_is_exact_and_the_window_keeps_re_execution_bounded() {
     // bounded. Counts depend on timing, so the bound is loose: well under three per tx.
     assert!(stats.executions < 3 * u64::from(n), "{stats:?}");
 }
+
+/// Work the optimiser cannot remove.
+fn busy(rounds: u64) {
+    for i in 0..rounds {
+        std::hint::black_box(i);
+    }
+}
+
+/// Transfers between two accounts that always sum to 1,000; the VM panics when they do not,
+/// and unwraps every read. Sequentially neither ever happens; in parallel an incarnation can read
+/// one balance before and one after another transfer, or meet an ESTIMATE. Those incarnations
+/// are discarded, never reported.
+struct Conserving;
+
+impl TransactionExecutor for Conserving {
+    type Transaction = u64;
+    type Key = u32;
+    type Value = u64;
+    type Output = u64;
+    type Error = ReadError;
+
+    fn execute(&self, amount: &u64, view: &mut TxView<'_, u32, u64>) -> Result<u64, ReadError> {
+        let a = view.read(&0).expect("a VM that unwraps its reads");
+        busy(2_000);
+        let b = view.read(&1).expect("a VM that unwraps its reads");
+        assert_eq!(a + b, 1_000, "the balances always sum to 1000");
+        let moved = amount.min(&a);
+        view.write(0, a - moved);
+        view.write(1, b + moved);
+        Ok(a - moved)
+    }
+}
+
+#[test]
+fn speculative_panics_are_not_reported() {
+    let base: HashMap<u32, u64> = [(0, 1_000), (1, 0)].into_iter().collect();
+    let block: Vec<u64> = (0..400).map(|i| i % 3).collect();
+    let sequential = SequentialExecutor::new()
+        .execute_block(&Conserving, &base, &block)
+        .unwrap();
+    for threads in [2, 3, 4] {
+        for _ in 0..20 {
+            let parallel = executor(threads)
+                .execute_block(&Conserving, &base, &block)
+                .unwrap_or_else(|e| panic!("{threads} threads: {e}"));
+            assert_eq!(parallel.output(), &sequential);
+        }
+    }
+}
+
+/// A base state that fails on key 99, which only a transaction that saw a stale flag reads.
+struct FailsOn99;
+
+impl Storage<u32, u64> for FailsOn99 {
+    fn read(&self, key: &u32) -> Result<u64, StorageError> {
+        if *key == 99 {
+            Err(StorageError::new("key 99 is unreadable"))
+        } else {
+            Ok(0)
+        }
+    }
+}
+
+/// Even transactions set flag `i` after some work; odd ones read the flag their predecessor
+/// sets and, only if it is still unset, read key 99.
+struct FlagReader;
+
+impl TransactionExecutor for FlagReader {
+    type Transaction = u32;
+    type Key = u32;
+    type Value = u64;
+    type Output = u64;
+    type Error = ReadError;
+
+    fn execute(&self, tx: &u32, view: &mut TxView<'_, u32, u64>) -> Result<u64, ReadError> {
+        let flag = 1_000 + tx / 2;
+        if tx % 2 == 0 {
+            busy(20_000);
+            view.write(flag, 1);
+            Ok(0)
+        } else if view.read(&flag)? == 0 {
+            view.read(&99)
+        } else {
+            Ok(1)
+        }
+    }
+}
+
+#[test]
+fn speculative_storage_errors_are_not_reported() {
+    let block: Vec<u32> = (0..400).collect();
+    let sequential = SequentialExecutor::new()
+        .execute_block(&FlagReader, &FailsOn99, &block)
+        .unwrap();
+    for threads in [2, 3, 4] {
+        for _ in 0..10 {
+            let parallel = executor(threads)
+                .execute_block(&FlagReader, &FailsOn99, &block)
+                .unwrap_or_else(|e| panic!("{threads} threads: {e}"));
+            assert_eq!(parallel.output(), &sequential);
+        }
+    }
+}

@@ -9,9 +9,10 @@
 //! it; this check alone makes the result correct, and the validation tasks of the paper only
 //! find conflicts *earlier* (scenario *validate-then-commit* in `docs/protocol.md`).
 //!
-//! `halt` closes the block at the frontier: nothing after it will commit. The frontier and the
-//! halt flag change only under the commit lock, so "transactions `0..k` committed and nothing
-//! else will" is a stable fact once the lock is released.
+//! `halt` closes the block at the frontier: nothing after it will commit. The frontier changes
+//! only under the commit lock, and so does this halt, so "transactions `0..k` committed and
+//! nothing else will" is a stable fact once the lock is released. (`Scheduler::halt`, for fatal
+//! errors, may come from any thread; the block's output is discarded then.)
 
 use starkstm_primitives::{TxIndex, Version};
 

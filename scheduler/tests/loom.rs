@@ -4,9 +4,10 @@
 //!
 //! Each model runs a tiny block on two or three threads with a fake VM: transaction `i`
 //! "reads" what transaction `i - 1` wrote, recorded as whether `i - 1` had executed when `i`
-//! ran; commit-time validation rejects a read that missed it. Every interleaving must end with
-//! all threads out of their loops, every transaction committed exactly once, in order, with a
-//! valid read.
+//! ran; commit-time validation rejects a read that missed it. Workers follow the engine's loop,
+//! including its *idle committer* rule (commit only when an execution finished since the last
+//! attempt that got the lock). Every interleaving must end with all threads out of their loops,
+//! every transaction committed exactly once, in order, with a valid read.
 
 #![cfg(loom)]
 
@@ -96,16 +97,17 @@ impl Block {
         }
     }
 
-    fn commit(&self) -> Option<Task> {
+    /// `None` if the commit lock was busy; else the task the commit handed back, if any.
+    fn commit(&self) -> Option<Option<Task>> {
         let mut committer = self.scheduler.try_commit()?;
         while let Some(version) = committer.try_start_commit() {
             if !self.reads_valid(version) {
-                return committer.abort_and_reschedule(version, None, || self.abort(version));
+                return Some(committer.abort_and_reschedule(version, None, || self.abort(version)));
             }
             self.commits[version.tx.0 as usize].fetch_add(1, Ordering::SeqCst);
             committer.finish_commit(version);
         }
-        None
+        Some(None)
     }
 
     /// One worker's loop. `patience` bounds how many times it may find nothing to do before it
@@ -114,12 +116,21 @@ impl Block {
     /// staying; the main thread stays until the block is done.
     fn worker(&self, mut patience: Option<u32>) {
         let mut task = None;
+        // The engine's *idle committer* rule: attempt a commit only when an execution finished
+        // since the last attempt that held the commit lock.
+        let mut commit_checked: Option<u64> = None;
         loop {
             if self.scheduler.is_done() {
                 return;
             }
             if task.is_none() {
-                task = self.commit();
+                let finished = self.scheduler.executions_finished();
+                if commit_checked != Some(finished) {
+                    if let Some(next) = self.commit() {
+                        commit_checked = Some(finished);
+                        task = next;
+                    }
+                }
             }
             task = match task
                 .take()

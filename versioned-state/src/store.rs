@@ -211,6 +211,10 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
         let value = base(key)?;
         // Another thread may have cached it meanwhile; the base state is immutable, so both
         // values are equal and keeping the first is as good as keeping ours.
+        if let Some(list) = self.data.get(key) {
+            return Ok(list.lock().base.get_or_insert(value).clone());
+        }
+        // First appearance of the key in the block: an exclusive shard lock, once per key.
         let list = self.data.entry(key.clone()).or_default();
         let mut list = list.lock();
         Ok(list.base.get_or_insert(value).clone())
@@ -419,7 +423,8 @@ impl<K: Key, V: Value> MultiVersionStore<K, V> {
             list.lock().insert(tx, entry);
             return;
         }
-        // First write of this key in the block: the only exclusive shard lock the store takes.
+        // First appearance of this key in the block (the other place is `cache_base`): the only
+        // times the store takes a shard lock exclusively.
         self.data
             .entry(key.clone())
             .or_default()
