@@ -58,12 +58,13 @@ impl<'a> Committer<'a> {
             self.frontier(),
             "scheduler bug: committing {version} out of order"
         );
-        self.scheduler
+        let speculative = self
+            .scheduler
             .status(version.tx)
             .finish_commit(version.incarnation);
         *self.frontier += 1;
         self.scheduler
-            .publish_commit(*self.frontier, version.incarnation);
+            .publish_commit(*self.frontier, version.incarnation, speculative);
     }
 
     /// `version` failed its commit-time validation: `Committing(i)` → `Aborting(i)`. The caller

@@ -193,8 +193,9 @@ impl Scheduler {
 
     /// `ReadyToExecute(i)` → `Executing(i)` for `tx`; the version to execute, or `None`.
     pub fn try_incarnate(&self, tx: TxIndex) -> Option<Version> {
+        let speculative = self.committed() < tx;
         self.status(tx)
-            .try_incarnate()
+            .try_incarnate(speculative)
             .map(|incarnation| Version::new(tx, incarnation))
     }
 
@@ -279,10 +280,16 @@ impl Scheduler {
         self.statuses[tx.as_usize()].lock()
     }
 
-    pub(crate) fn publish_commit(&self, frontier: u32, incarnation: Incarnation) {
+    pub(crate) fn publish_commit(
+        &self,
+        frontier: u32,
+        incarnation: Incarnation,
+        speculative: bool,
+    ) {
         // ORDERING: Release; pairs with the Acquire loads in `committed` and `is_done`.
         self.committed.store(frontier, Ordering::Release);
-        self.window.on_commit(incarnation == Incarnation::FIRST);
+        self.window
+            .on_commit(incarnation == Incarnation::FIRST, speculative);
     }
 
     fn resume(&self, dependents: &[TxIndex]) {

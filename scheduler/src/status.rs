@@ -43,6 +43,8 @@ pub enum Status {
 pub struct TxStatus {
     incarnation: Incarnation,
     status: Status,
+    /// Whether the current incarnation started while transactions below it were uncommitted.
+    speculative: bool,
 }
 
 /// What [`TxStatus::try_validation_abort`] did.
@@ -63,6 +65,7 @@ impl TxStatus {
         TxStatus {
             incarnation: Incarnation::FIRST,
             status: Status::ReadyToExecute,
+            speculative: false,
         }
     }
 
@@ -86,9 +89,11 @@ impl TxStatus {
     }
 
     /// `ReadyToExecute(i)` → `Executing(i)`; `None` if the transaction is not ready.
-    pub fn try_incarnate(&mut self) -> Option<Incarnation> {
+    /// `speculative`: transactions below it are not all committed yet.
+    pub fn try_incarnate(&mut self, speculative: bool) -> Option<Incarnation> {
         (self.status == Status::ReadyToExecute).then(|| {
             self.status = Status::Executing;
+            self.speculative = speculative;
             self.incarnation
         })
     }
@@ -130,10 +135,11 @@ impl TxStatus {
         })
     }
 
-    /// `Committing(i)` → `Committed(i)`.
-    pub fn finish_commit(&mut self, incarnation: Incarnation) {
+    /// `Committing(i)` → `Committed(i)`; returns whether incarnation `i` ran speculatively.
+    pub fn finish_commit(&mut self, incarnation: Incarnation) -> bool {
         self.expect(Status::Committing, incarnation, "finish_commit");
         self.status = Status::Committed;
+        self.speculative
     }
 
     /// `Committing(i)` → `Aborting(i)`: the commit-time validation failed.
@@ -167,19 +173,20 @@ mod tests {
         TxStatus {
             incarnation: Incarnation(inc),
             status,
+            speculative: true,
         }
     }
 
     #[test]
     fn the_happy_path() {
         let mut s = TxStatus::new();
-        assert_eq!(s.try_incarnate(), Some(Incarnation(0)));
-        assert_eq!(s.try_incarnate(), None, "only one worker may incarnate");
+        assert_eq!(s.try_incarnate(true), Some(Incarnation(0)));
+        assert_eq!(s.try_incarnate(true), None, "only one worker may incarnate");
         s.finish_execution(Incarnation(0));
         assert!(s.has_executed());
         assert_eq!(s.try_start_commit(), Some(Incarnation(0)));
         assert_eq!(s.try_start_commit(), None);
-        s.finish_commit(Incarnation(0));
+        assert!(s.finish_commit(Incarnation(0)), "it ran speculatively");
         assert_eq!(s, at(Status::Committed, 0));
     }
 
@@ -212,10 +219,10 @@ mod tests {
     fn suspension_on_a_dependency() {
         let mut s = at(Status::Executing, 1);
         s.suspend(Incarnation(1));
-        assert_eq!(s.try_incarnate(), None);
+        assert_eq!(s.try_incarnate(false), None);
         assert!(!s.has_executed());
         s.set_ready(Incarnation(1));
-        assert_eq!(s.try_incarnate(), Some(Incarnation(2)));
+        assert_eq!(s.try_incarnate(false), Some(Incarnation(2)));
     }
 
     #[test]

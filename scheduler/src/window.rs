@@ -7,9 +7,10 @@
 //! `committed + size` transactions and adapt `size` like a congestion window (additive increase,
 //! multiplicative decrease): after `max(size, MIN_STREAK)` consecutive transactions commit with
 //! their first incarnation the window grows by one; every abort or dependency halves it, down to
-//! one, and restarts the count. On a chain the window stays at one most of the time (it probes two
-//! once every [`MIN_STREAK`] commits, and the probe fails) and the block runs at sequential speed
-//! on one thread at a time; on independent transactions it keeps growing and never binds.
+//! a floor, and restarts the count. On a chain the window stays at one most of the time (it
+//! probes two once every [`CHAIN_STREAK`] commits, and the probe fails) and the block runs at
+//! sequential speed on one thread at a time; on independent transactions it keeps growing and
+//! never binds.
 //!
 //! The floor under the window is the thread count (so the window alone never idles a worker),
 //! except when most transactions conflict: then it follows the block's *conflict distance*, how
@@ -29,6 +30,9 @@ use crate::sync::{AtomicU32, Ordering};
 /// often, so a chain wastes one speculative execution per this many transactions.
 pub(crate) const MIN_STREAK: u32 = 8;
 
+/// [`MIN_STREAK`] while the floor says the block is a chain (or a few interleaved chains).
+pub(crate) const CHAIN_STREAK: u32 = 4 * MIN_STREAK;
+
 /// The conflict rate (in 1/256ths of commits) from which the floor follows the conflict
 /// distance: half the transactions.
 const CHAIN_RATE: u32 = 128;
@@ -42,8 +46,11 @@ pub(crate) struct Window {
     streak: AtomicU32,
     /// Moving average of recent conflict distances (capped at `max_floor`), in sixteenths.
     distance: AtomicU32,
-    /// Moving average of the share of recent commits that needed more than one incarnation, in
-    /// 1/256ths.
+    /// Moving average of the share of recent speculation that failed, in 1/256ths: over
+    /// commits of transactions that needed more than one incarnation (failed) or whose first
+    /// incarnation ran speculatively and held (succeeded). A first incarnation that started with
+    /// everything below it committed tells nothing about speculation and is not counted, so a
+    /// chain running one transaction at a time keeps its high rate.
     conflict_rate: AtomicU32,
     /// The largest floor: the thread count.
     max_floor: u32,
@@ -83,21 +90,34 @@ impl Window {
         self.size.load(Ordering::Relaxed)
     }
 
-    /// A transaction committed; `clean` if with its first incarnation (speculation paid off).
-    pub(crate) fn on_commit(&self, clean: bool) {
+    /// A transaction committed; `clean` if with its first incarnation, `speculative` if that
+    /// committed incarnation started before everything below it had committed.
+    pub(crate) fn on_commit(&self, clean: bool, speculative: bool) {
         // ORDERING: Relaxed; heuristic counters (only the commit-lock holder calls this).
-        let sample = if clean { 0 } else { 256 };
-        let _ = self
-            .conflict_rate
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| {
-                Some((avg * 15 + sample) / 16)
-            });
+        let sample = match (clean, speculative) {
+            (false, _) => Some(256),
+            (true, true) => Some(0),
+            (true, false) => None,
+        };
+        if let Some(sample) = sample {
+            let _ = self
+                .conflict_rate
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| {
+                    Some((avg * 15 + sample) / 16)
+                });
+        }
         if !clean {
             return;
         }
         let streak = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
         let size = self.size.load(Ordering::Relaxed);
-        if streak >= size.max(MIN_STREAK) && size < self.max {
+        // While the block looks like a chain, probe speculation four times less often.
+        let min_streak = if self.floor() < self.max_floor {
+            CHAIN_STREAK
+        } else {
+            MIN_STREAK
+        };
+        if streak >= size.max(min_streak) && size < self.max {
             self.size.store(size + 1, Ordering::Relaxed);
             self.streak.store(0, Ordering::Relaxed);
         }
@@ -130,7 +150,7 @@ mod tests {
 
     fn commits(w: &Window, n: u32) {
         for _ in 0..n {
-            w.on_commit(true);
+            w.on_commit(true, true);
         }
     }
 
@@ -139,14 +159,14 @@ mod tests {
         let w = Window::new(4, 1, 10);
         commits(&w, MIN_STREAK - 1);
         assert_eq!(w.size(), 4);
-        w.on_commit(true);
+        w.on_commit(true, true);
         assert_eq!(w.size(), 5);
         commits(&w, MIN_STREAK);
         assert_eq!(w.size(), 6);
         w.on_conflict(None);
         commits(&w, MIN_STREAK - 1);
         assert_eq!(w.size(), 3, "a conflict halves and restarts the streak");
-        w.on_commit(true);
+        w.on_commit(true, true);
         assert_eq!(w.size(), 4);
         commits(&w, 100 * MIN_STREAK);
         assert_eq!(w.size(), 10, "capped at max");
@@ -173,7 +193,7 @@ mod tests {
     fn conflicting_commits(w: &Window, distance: u32, n: u32) {
         for _ in 0..n {
             w.on_conflict(Some(distance));
-            w.on_commit(false);
+            w.on_commit(false, true);
         }
     }
 
@@ -195,10 +215,24 @@ mod tests {
         for _ in 0..50 {
             // One conflict at distance one in twenty commits: the rate stays low.
             w.on_conflict(Some(1));
-            w.on_commit(false);
+            w.on_commit(false, true);
             commits(&w, 19);
         }
         assert_eq!(w.floor(), 4);
         assert!(w.size() >= 4);
+    }
+
+    #[test]
+    fn commits_without_speculation_keep_a_chain_a_chain() {
+        let w = Window::new(8, 4, 100);
+        conflicting_commits(&w, 1, 30);
+        for _ in 0..100 {
+            w.on_commit(true, false);
+        }
+        assert_eq!(
+            w.floor(),
+            1,
+            "one-at-a-time commits say nothing about speculation"
+        );
     }
 }

@@ -219,7 +219,7 @@ fn conflicts_shrink_the_window_to_one() {
     let s = Scheduler::new(10, 8);
     for _ in 0..30 {
         s.window.on_conflict(Some(1));
-        s.window.on_commit(false);
+        s.window.on_commit(false, true);
     }
     assert_eq!(s.window(), 1);
     assert_eq!(s.next_task(), exec(0, 0));
