@@ -71,6 +71,10 @@ enum Backend<'a, K: Key, V: Value> {
     Parallel {
         store: &'a MultiVersionStore<K, V>,
         storage: &'a dyn Storage<K, V>,
+        /// Record reads for validation. Off for an incarnation that started with everything
+        /// below it committed: its reads are final (they cannot change, so repeating one gives
+        /// the same value) and nothing will validate them.
+        record: bool,
     },
     Sequential {
         state: &'a HashMap<K, V>,
@@ -103,12 +107,23 @@ impl<K: Key, V: Value> fmt::Debug for TxView<'_, K, V> {
 }
 
 impl<'a, K: Key, V: Value> TxView<'a, K, V> {
+    /// A view over the multi-version store; `final_reads` if every transaction below `tx` has
+    /// committed (then reads are not recorded).
     pub(crate) fn parallel(
         tx: TxIndex,
         store: &'a MultiVersionStore<K, V>,
         storage: &'a dyn Storage<K, V>,
+        final_reads: bool,
     ) -> TxView<'a, K, V> {
-        TxView::new(tx, Backend::Parallel { store, storage })
+        let record = !final_reads;
+        TxView::new(
+            tx,
+            Backend::Parallel {
+                store,
+                storage,
+                record,
+            },
+        )
     }
 
     pub(crate) fn sequential(
@@ -179,9 +194,15 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
                     .read(key)
                     .map_err(|e| self.interrupt(Interrupt::Storage(e))),
             },
-            Backend::Parallel { store, storage } => {
-                if let Some(value) = self.recorded(key) {
-                    return Ok(value);
+            Backend::Parallel {
+                store,
+                storage,
+                record,
+            } => {
+                if record {
+                    if let Some(value) = self.recorded(key) {
+                        return Ok(value);
+                    }
                 }
                 match store.read(key, self.tx, |k| storage.read(k)) {
                     Err(e) => Err(self.interrupt(Interrupt::Storage(e))),
@@ -189,7 +210,9 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
                         Err(self.interrupt(Interrupt::Dependency(blocking)))
                     }
                     Ok(ReadResult::Value { origin, value }) => {
-                        self.record(key, origin, value.clone());
+                        if record {
+                            self.record(key, origin, value.clone());
+                        }
                         Ok(value)
                     }
                 }

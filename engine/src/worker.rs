@@ -182,7 +182,7 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
             // Committed entries never change again, so if everything below `tx` is committed
             // now, every value this incarnation reads is final (scenario *final reads*).
             let read_final_state = self.scheduler.committed() >= tx;
-            let mut view = TxView::parallel(tx, &self.store, self.storage);
+            let mut view = TxView::parallel(tx, &self.store, self.storage, read_final_state);
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 self.vm.execute(&self.txs[tx.as_usize()], &mut view)
