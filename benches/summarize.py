@@ -29,7 +29,10 @@ for group in sorted((g for g in rows if "_" in g and "sequential" in rows[g]), k
     r = rows[group]
     seq = r["sequential"]
     one = r.get("parallel/1")
-    many_key = max((k for k in r if k.startswith("parallel/")), key=lambda k: int(k.split("/")[1]))
+    parallel = [k for k in r if k.startswith("parallel/")]
+    if one is None or not parallel:
+        continue  # an unfinished run
+    many_key = max(parallel, key=lambda k: int(k.split("/")[1]))
     many = r[many_key]
     pattern, _, work = group.partition("_")
     print(f"| {pattern} | {work.replace('us', ' µs')} | {seq:.3f} ms | {one:.3f} ms | {many:.3f} ms ({many_key.split('/')[1]} threads) "
