@@ -40,6 +40,14 @@ pub enum Error<E: std::error::Error + 'static> {
         /// The panic message.
         message: String,
     },
+    /// The commit hook panicked when shown this transaction.
+    #[error("the commit hook panicked at {tx}: {message}")]
+    CommitHook {
+        /// The transaction the hook was deciding on.
+        tx: TxIndex,
+        /// The panic message.
+        message: String,
+    },
     /// The engine broke one of its own invariants (a bug in starkstm). The caller may fall back
     /// to the sequential executor.
     #[error("starkstm bug: {0}")]

@@ -16,7 +16,10 @@
 //!   the others run. A block is done when its last transaction commits.
 //!
 //! Both return a [`BlockOutput`]: per-transaction outputs in block order and the final value of
-//! every written key. The parallel one also returns [`ExecutionStats`].
+//! every written key. The parallel one also returns [`ExecutionStats`]. A [`BlockControl`] (the
+//! `execute_block_with` methods) may end a block early: a [`CommitHook`] sees each transaction
+//! about to commit, in order, and may close the block before it (block limits); a deadline closes
+//! it at the committed prefix.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -68,6 +71,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod control;
 mod error;
 mod executor;
 mod output;
@@ -79,6 +83,7 @@ mod view;
 mod worker;
 
 pub use config::Config;
+pub use control::{BlockControl, CommitDecision, CommitHook};
 pub use error::{Error, InvariantViolation};
 pub use executor::TransactionExecutor;
 pub use output::{BlockOutput, ParallelOutput, StateChanges};

@@ -13,7 +13,8 @@ pub type StateChanges<X> =
 /// The result of executing a block: one output per transaction in block order, and the block's
 /// final state changes (every key some transaction wrote, with its value after the block, in key
 /// order). The parallel and the sequential executor return equal `BlockOutput`s for the same
-/// block.
+/// block. A block closed early (see [`BlockControl`](crate::BlockControl)) holds the outputs of
+/// its included prefix and the state after it.
 pub struct BlockOutput<X: TransactionExecutor> {
     outputs: Vec<X::Output>,
     state: StateChanges<X>,
@@ -22,6 +23,11 @@ pub struct BlockOutput<X: TransactionExecutor> {
 impl<X: TransactionExecutor> BlockOutput<X> {
     pub(crate) fn new(outputs: Vec<X::Output>, state: StateChanges<X>) -> Self {
         BlockOutput { outputs, state }
+    }
+
+    /// How many transactions the block includes (all of them, unless it was closed early).
+    pub fn included(&self) -> usize {
+        self.outputs.len()
     }
 
     /// The transactions' outputs, in block order.

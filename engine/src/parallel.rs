@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 use starkstm_primitives::TxIndex;
 
 use crate::config::Config;
+use crate::control::BlockControl;
 use crate::error::{panic_message, Error, InvariantViolation};
 use crate::executor::TransactionExecutor;
 use crate::output::{BlockOutput, ParallelOutput};
@@ -66,23 +67,46 @@ impl ParallelExecutor {
         storage: &dyn Storage<X::Key, X::Value>,
         txs: &[X::Transaction],
     ) -> Result<ParallelOutput<X>, Error<X::Error>> {
+        self.execute_block_with(vm, storage, txs, BlockControl::new())
+    }
+
+    /// As [`execute_block`](ParallelExecutor::execute_block), with a commit hook and a deadline
+    /// that may close the block early (see [`BlockControl`]). A closed block's output holds the
+    /// included prefix and equals [`SequentialExecutor::execute_block_with`] on that prefix;
+    /// with a hook that decides from what it is shown, it equals it on the whole block.
+    pub fn execute_block_with<X: TransactionExecutor>(
+        &self,
+        vm: &X,
+        storage: &dyn Storage<X::Key, X::Value>,
+        txs: &[X::Transaction],
+        control: BlockControl<'_, X>,
+    ) -> Result<ParallelOutput<X>, Error<X::Error>> {
         let started = Instant::now();
         let threads = self.config.threads().get();
         if txs.len() < self.config.min_parallel_txs() {
-            let output = SequentialExecutor.execute_block(vm, storage, txs)?;
+            let output = SequentialExecutor.execute_block_with(vm, storage, txs, control)?;
+            let committed = output.outputs().len();
             let stats = ExecutionStats {
                 txs: txs.len(),
-                committed: txs.len(),
+                committed,
                 threads: 1,
                 sequential_fallback: true,
-                executions: txs.len() as u64,
+                closed: committed < txs.len(),
+                executions: committed as u64,
                 wall_time: started.elapsed(),
                 ..ExecutionStats::default()
             };
             return Ok(ParallelOutput::new(output, stats));
         }
 
-        let block = Block::new(vm, storage, txs, self.config.initial_window(), threads);
+        let block = Block::new(
+            vm,
+            storage,
+            txs,
+            self.config.initial_window(),
+            threads,
+            control,
+        );
         let workers = catch_unwind(AssertUnwindSafe(|| {
             let helpers = Mutex::new(Vec::with_capacity(threads - 1));
             let own = self.pool.in_place_scope(|scope| {
@@ -111,7 +135,8 @@ impl ParallelExecutor {
 
         let finalize_started = Instant::now();
         let committed = block.scheduler.committed();
-        if committed.as_usize() != txs.len() {
+        let closed = block.scheduler.is_halted();
+        if committed.as_usize() != txs.len() && !closed {
             return Err(Error::Invariant(InvariantViolation::new(format!(
                 "workers stopped with {} of {} transactions committed and no error",
                 committed.0,
@@ -119,8 +144,9 @@ impl ParallelExecutor {
             ))));
         }
         let Block { slots, store, .. } = block;
-        let mut outputs = Vec::with_capacity(txs.len());
-        for (i, slot) in slots.into_vec().into_iter().enumerate() {
+        let mut outputs = Vec::with_capacity(committed.as_usize());
+        let included = slots.into_vec().into_iter().take(committed.as_usize());
+        for (i, slot) in included.enumerate() {
             match slot.into_inner().and_then(|slot| slot.result) {
                 Some(Ok(output)) => outputs.push(output),
                 _ => {
@@ -147,6 +173,7 @@ impl ParallelExecutor {
             txs: txs.len(),
             committed: committed.as_usize(),
             threads,
+            closed,
             ..ExecutionStats::default()
         };
         for worker in &workers {

@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use starkstm_primitives::TxIndex;
 use starkstm_versioned_state::{Value, Write};
 
+use crate::control::{BlockControl, CommitDecision};
 use crate::error::{panic_message, Error, InvariantViolation};
 use crate::executor::TransactionExecutor;
 use crate::output::BlockOutput;
@@ -33,10 +34,27 @@ impl SequentialExecutor {
         storage: &dyn Storage<X::Key, X::Value>,
         txs: &[X::Transaction],
     ) -> Result<BlockOutput<X>, Error<X::Error>> {
+        self.execute_block_with(vm, storage, txs, BlockControl::new())
+    }
+
+    /// As [`execute_block`](SequentialExecutor::execute_block), with a commit hook and a
+    /// deadline that may close the block early (see [`BlockControl`]): the hook is shown each
+    /// transaction's output before its writes apply, and the deadline is checked before each
+    /// transaction.
+    pub fn execute_block_with<X: TransactionExecutor>(
+        &self,
+        vm: &X,
+        storage: &dyn Storage<X::Key, X::Value>,
+        txs: &[X::Transaction],
+        mut control: BlockControl<'_, X>,
+    ) -> Result<BlockOutput<X>, Error<X::Error>> {
         let mut state: HashMap<X::Key, X::Value> = HashMap::new();
         let mut outputs = Vec::with_capacity(txs.len());
         for (i, tx) in txs.iter().enumerate() {
             let index = TxIndex::from_usize(i);
+            if control.deadline_passed() {
+                break;
+            }
             let mut view = TxView::sequential(index, &state, storage);
             let result = catch_unwind(AssertUnwindSafe(|| vm.execute(tx, &mut view)));
             let (_, writes, interrupt) = view.finish();
@@ -59,6 +77,18 @@ impl SequentialExecutor {
                 }
             }
             let output = result.map_err(|source| Error::Executor { tx: index, source })?;
+            if let Some(hook) = control.hook.as_mut() {
+                match catch_unwind(AssertUnwindSafe(|| hook.on_commit(index, &output))) {
+                    Ok(CommitDecision::Commit) => {}
+                    Ok(CommitDecision::Close) => break,
+                    Err(payload) => {
+                        return Err(Error::CommitHook {
+                            tx: index,
+                            message: panic_message(&*payload),
+                        })
+                    }
+                }
+            }
             for (key, write) in writes {
                 let value = match write {
                     Write::Value(value) => value,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Counters and timings of one parallel block execution.
 ///
-/// For a block that ran to the end on the parallel path, every incarnation after a
+/// For a block that ran to the end (not closed early) on the parallel path, every incarnation after a
 /// transaction's first was caused by exactly one abort or dependency:
 /// `executions == committed + aborts + dependency_waits + dependency_retries`
 /// (and `re_executions` is the part after the `+`).
@@ -20,6 +20,9 @@ pub struct ExecutionStats {
     pub threads: usize,
     /// The block ran on the sequential path (too small to gain from parallelism).
     pub sequential_fallback: bool,
+    /// The block was closed before its end (by the commit hook or the deadline): only
+    /// `committed` transactions are in the output.
+    pub closed: bool,
     /// VM invocations, all incarnations and retries included.
     pub executions: u64,
     /// Executions beyond one per committed transaction.

@@ -27,6 +27,7 @@ use starkstm_primitives::{Incarnation, TxIndex, Version};
 use starkstm_scheduler::{AbortOutcome, DependencyOutcome, NextTask, Scheduler, Task};
 use starkstm_versioned_state::{MultiVersionStore, ReadSet, Validation};
 
+use crate::control::{BlockControl, CommitDecision, CommitHook};
 use crate::error::{panic_message, Error, InvariantViolation};
 use crate::executor::TransactionExecutor;
 use crate::stats::ExecutionStats;
@@ -77,7 +78,7 @@ enum CommitAttempt {
 }
 
 /// Everything the workers of one block share.
-pub(crate) struct Block<'a, X: TransactionExecutor> {
+pub(crate) struct Block<'a, 'h, X: TransactionExecutor> {
     pub(crate) vm: &'a X,
     pub(crate) storage: &'a dyn Storage<X::Key, X::Value>,
     pub(crate) txs: &'a [X::Transaction],
@@ -86,15 +87,26 @@ pub(crate) struct Block<'a, X: TransactionExecutor> {
     pub(crate) slots: Box<[Mutex<Option<Slot<X>>>]>,
     /// The first fatal failure; set before the scheduler is halted.
     pub(crate) failure: Mutex<Option<Error<X::Error>>>,
+    /// The commit hook (called only under the commit lock, so this mutex never waits).
+    hook: Mutex<Option<&'h mut dyn CommitHook<X>>>,
+    deadline: Option<Instant>,
 }
 
-impl<'a, X: TransactionExecutor> Block<'a, X> {
+/// What the commit hook and the deadline decide for a transaction about to commit.
+enum Verdict<E: std::error::Error + 'static> {
+    Commit,
+    Close,
+    Failed(Error<E>),
+}
+
+impl<'a, 'h, X: TransactionExecutor> Block<'a, 'h, X> {
     pub(crate) fn new(
         vm: &'a X,
         storage: &'a dyn Storage<X::Key, X::Value>,
         txs: &'a [X::Transaction],
         initial_window: usize,
         threads: usize,
+        control: BlockControl<'h, X>,
     ) -> Self {
         Block {
             vm,
@@ -104,6 +116,32 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
             scheduler: Scheduler::with_window(txs.len(), initial_window, threads),
             slots: (0..txs.len()).map(|_| Mutex::new(None)).collect(),
             failure: Mutex::new(None),
+            hook: Mutex::new(control.hook),
+            deadline: control.deadline,
+        }
+    }
+
+    fn deadline_passed(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Asks the deadline and the commit hook whether `tx` may commit (under the commit lock).
+    fn verdict(&self, tx: TxIndex, output: &X::Output) -> Verdict<X::Error> {
+        if self.deadline_passed() {
+            return Verdict::Close;
+        }
+        let mut hook = self.hook.lock();
+        let Some(hook) = hook.as_mut() else {
+            return Verdict::Commit;
+        };
+        match catch_unwind(AssertUnwindSafe(|| hook.on_commit(tx, output))) {
+            Ok(CommitDecision::Commit) => Verdict::Commit,
+            Ok(CommitDecision::Close) => Verdict::Close,
+            Err(payload) => Verdict::Failed(Error::CommitHook {
+                tx,
+                message: panic_message(&*payload),
+            }),
         }
     }
 
@@ -132,6 +170,10 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                     stats.wait_time += since.elapsed();
                 }
                 return;
+            }
+            if self.deadline_passed() {
+                self.scheduler.close();
+                continue;
             }
             if task.is_none() {
                 // Scenario *idle committer* (docs/protocol.md): try only if an execution finished
@@ -294,15 +336,30 @@ impl<'a, X: TransactionExecutor> Block<'a, X> {
                     break;
                 }
             }
-            if let Some(Err(failure)) = executed.result.take_if(|result| result.is_err()) {
-                drop(slot);
-                // Valid reads and a failure: sequential execution fails here too. The failure is
-                // recorded, then the block halted, under the commit lock: nothing after `tx`
-                // commits.
-                self.fail(failure.into_error(tx));
-                break;
-            }
+            let verdict = match &mut executed.result {
+                Some(Ok(output)) => self.verdict(tx, output),
+                // Valid reads and a failure: sequential execution fails here too.
+                failed => match failed.take() {
+                    Some(Err(failure)) => Verdict::Failed(failure.into_error(tx)),
+                    _ => Verdict::Failed(Error::Invariant(InvariantViolation::new(format!(
+                        "{version} is committing without a result"
+                    )))),
+                },
+            };
             drop(slot);
+            match verdict {
+                Verdict::Commit => {}
+                // The block ends before `tx`, under the commit lock: nothing after it commits.
+                Verdict::Close => {
+                    committer.halt();
+                    break;
+                }
+                // Recorded, then the block halted, under the commit lock.
+                Verdict::Failed(error) => {
+                    self.fail(error);
+                    break;
+                }
+            }
             if let Err(source) = self.store.materialize_deltas(tx, |k| self.storage.read(k)) {
                 self.fail(Error::Storage {
                     tx: Some(tx),

@@ -131,6 +131,14 @@ impl Scheduler {
         self.halted.store(true, Ordering::Release);
     }
 
+    /// Closes the block at the current frontier, from any thread: waits for the commit lock, so
+    /// that a commit in progress finishes first, then halts under it, so nothing commits after.
+    /// (A deadline closes a block this way.)
+    pub fn close(&self) {
+        let _frontier = self.commit.lock();
+        self.halt();
+    }
+
     /// The current speculation-window size (for statistics and tests).
     pub fn window(&self) -> usize {
         self.window.size() as usize

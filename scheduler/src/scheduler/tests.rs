@@ -225,3 +225,20 @@ fn conflicts_shrink_the_window_to_one() {
     assert_eq!(s.next_task(), exec(0, 0));
     assert_eq!(s.next_task(), NextTask::Wait);
 }
+
+#[test]
+fn closing_from_outside_the_commit_lock_keeps_the_prefix() {
+    let s = Scheduler::new(3, 8);
+    for tx in 0..3 {
+        assert_eq!(s.next_task(), exec(tx, 0));
+        s.finish_execution(v(tx, 0), true);
+    }
+    let mut committer = s.try_commit().unwrap();
+    let first = committer.try_start_commit().unwrap();
+    committer.finish_commit(first);
+    drop(committer);
+    s.close();
+    assert!(s.is_done() && s.is_halted());
+    assert_eq!(s.committed(), TxIndex(1));
+    assert_eq!(commit_all(&s), 0, "nothing commits after a close");
+}
