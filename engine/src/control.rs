@@ -19,10 +19,12 @@
 //! output always equals sequential execution of that prefix.
 
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use starkstm_primitives::TxIndex;
 
+use crate::error::{panic_message, Error};
 use crate::executor::TransactionExecutor;
 
 /// What a [`CommitHook`] decides for the transaction about to commit.
@@ -103,9 +105,28 @@ impl<'h, X: TransactionExecutor> BlockControl<'h, X> {
 
     /// Whether the deadline, if any, has passed.
     pub(crate) fn deadline_passed(&self) -> bool {
-        self.deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
+        passed(self.deadline)
     }
+}
+
+/// Whether `deadline`, if any, has passed.
+pub(crate) fn passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+/// Asks `hook` about `tx`; a panic in it becomes [`Error::CommitHook`]. The one place both
+/// executors call a hook, so they treat its answers and its panics alike.
+pub(crate) fn consult<X: TransactionExecutor>(
+    hook: &mut dyn CommitHook<X>,
+    tx: TxIndex,
+    output: &X::Output,
+) -> Result<CommitDecision, Error<X::Error>> {
+    catch_unwind(AssertUnwindSafe(|| hook.on_commit(tx, output))).map_err(|payload| {
+        Error::CommitHook {
+            tx,
+            message: panic_message(&*payload),
+        }
+    })
 }
 
 impl<X: TransactionExecutor> Default for BlockControl<'_, X> {

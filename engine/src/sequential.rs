@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use starkstm_primitives::TxIndex;
 use starkstm_versioned_state::{Value, Write};
 
-use crate::control::{BlockControl, CommitDecision};
+use crate::control::{consult, BlockControl, CommitDecision};
 use crate::error::{panic_message, Error, InvariantViolation};
 use crate::executor::TransactionExecutor;
 use crate::output::BlockOutput;
@@ -78,15 +78,8 @@ impl SequentialExecutor {
             }
             let output = result.map_err(|source| Error::Executor { tx: index, source })?;
             if let Some(hook) = control.hook.as_mut() {
-                match catch_unwind(AssertUnwindSafe(|| hook.on_commit(index, &output))) {
-                    Ok(CommitDecision::Commit) => {}
-                    Ok(CommitDecision::Close) => break,
-                    Err(payload) => {
-                        return Err(Error::CommitHook {
-                            tx: index,
-                            message: panic_message(&*payload),
-                        })
-                    }
+                if consult(&mut **hook, index, &output)? == CommitDecision::Close {
+                    break;
                 }
             }
             for (key, write) in writes {

@@ -27,7 +27,7 @@ use starkstm_primitives::{Incarnation, TxIndex, Version};
 use starkstm_scheduler::{AbortOutcome, DependencyOutcome, NextTask, Scheduler, Task};
 use starkstm_versioned_state::{MultiVersionStore, ReadSet, Validation};
 
-use crate::control::{BlockControl, CommitDecision, CommitHook};
+use crate::control::{self, BlockControl, CommitDecision, CommitHook};
 use crate::error::{panic_message, Error, InvariantViolation};
 use crate::executor::TransactionExecutor;
 use crate::stats::ExecutionStats;
@@ -122,8 +122,7 @@ impl<'a, 'h, X: TransactionExecutor> Block<'a, 'h, X> {
     }
 
     fn deadline_passed(&self) -> bool {
-        self.deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
+        control::passed(self.deadline)
     }
 
     /// Asks the deadline and the commit hook whether `tx` may commit (under the commit lock).
@@ -135,13 +134,10 @@ impl<'a, 'h, X: TransactionExecutor> Block<'a, 'h, X> {
         let Some(hook) = hook.as_mut() else {
             return Verdict::Commit;
         };
-        match catch_unwind(AssertUnwindSafe(|| hook.on_commit(tx, output))) {
+        match control::consult(&mut **hook, tx, output) {
             Ok(CommitDecision::Commit) => Verdict::Commit,
             Ok(CommitDecision::Close) => Verdict::Close,
-            Err(payload) => Verdict::Failed(Error::CommitHook {
-                tx,
-                message: panic_message(&*payload),
-            }),
+            Err(error) => Verdict::Failed(error),
         }
     }
 
