@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod mock;
 mod report;
+mod run;
 
 /// mimalloc: the engine allocates per transaction (read and write sets, versions) on many
 /// threads at once, where glibc malloc was measurably slower (see benches/README.md).
@@ -25,6 +26,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate a block of Starknet transactions (Cairo contracts on cairo-vm), run it
+    /// sequentially and in parallel, compare the outputs and report the speedup.
+    Run(run::RunArgs),
     /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
     /// outputs and report the speedup.
     Mock(mock::MockArgs),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(&args),
         Command::Mock(args) => mock::run(&args),
     }
 }

@@ -39,6 +39,15 @@ pub(crate) struct Report {
     pub(crate) commit_cpu_secs: f64,
     /// Time workers found nothing to do, summed over workers (last run).
     pub(crate) wait_secs: f64,
+    /// Transactions that succeeded (Starknet workloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) succeeded: Option<usize>,
+    /// Transactions reverted (Starknet workloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reverted: Option<usize>,
+    /// Transactions rejected (Starknet workloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rejected: Option<usize>,
 }
 
 impl Report {
@@ -77,6 +86,9 @@ impl Report {
             validate_cpu_secs: stats.validate_time.as_secs_f64(),
             commit_cpu_secs: stats.commit_time.as_secs_f64(),
             wait_secs: stats.wait_time.as_secs_f64(),
+            succeeded: None,
+            reverted: None,
+            rejected: None,
         }
     }
 
@@ -114,6 +126,9 @@ impl Report {
                 ""
             }
         );
+        if let (Some(s), Some(v), Some(j)) = (self.succeeded, self.reverted, self.rejected) {
+            println!("receipts     {s} succeeded   {v} reverted   {j} rejected");
+        }
         self.print_phases();
     }
 

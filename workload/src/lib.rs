@@ -4,8 +4,8 @@
 //! transactions read and write integer keys and derive what they write, which keys they touch
 //! and whether they revert from the values they read; its named workloads ([`presets`]:
 //! independent, Zipf-skewed, chain, hot delta counter) for the CLI and the benchmarks; and
-//! random blocks ([`generator`]) for the property tests. The Starknet workloads will live here
-//! too.
+//! random blocks ([`generator`]) for the property tests; and Starknet blocks of signed
+//! transactions over a generated genesis ([`starknet`]).
 //!
 //! [`TransactionExecutor`]: starkstm_engine::TransactionExecutor
 
@@ -15,6 +15,7 @@ pub mod generator;
 pub mod mock;
 pub mod presets;
 pub mod rng;
+pub mod starknet;
 pub mod work;
 
 pub use mock::{MockError, MockKey, MockOutput, MockStatus, MockTransaction, MockVm, Op};

@@ -1,0 +1,208 @@
+//! [`ContractClass`]: a compiled (CASM) class, prepared once for execution and shared by every
+//! worker.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use cairo_lang_casm::hints::Hint;
+use cairo_lang_starknet_classes::casm_contract_class::{CasmContractClass, CasmContractEntryPoint};
+use cairo_lang_starknet_classes::contract_class::ContractClass as SierraClass;
+use cairo_vm::hint_processor::cairo_1_hint_processor::hint_processor::Cairo1HintProcessor;
+use cairo_vm::types::builtin_name::BuiltinName;
+use cairo_vm::types::program::Program;
+use cairo_vm::vm::runners::cairo_runner::RunResources;
+use starknet_api::core::{ClassHash, CompiledClassHash};
+use starknet_types_core::felt::Felt;
+
+/// Loading or compiling a class failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassError {
+    /// The JSON is not a class of the expected format.
+    #[error("not a valid {what}: {source}")]
+    Json {
+        /// Which format was expected.
+        what: &'static str,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// The class is malformed (an unknown builtin, a bytecode cairo-vm rejects…).
+    #[error("invalid class: {0}")]
+    Invalid(String),
+    /// Compiling Sierra to CASM failed.
+    #[error("compiling Sierra to CASM failed: {0}")]
+    Compile(String),
+}
+
+/// The kind of an entry point.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum EntryPointKind {
+    /// An external function (`#[external]`).
+    External,
+    /// A constructor.
+    Constructor,
+    /// An L1 handler.
+    L1Handler,
+}
+
+/// An entry point of a class.
+#[derive(Clone, Debug)]
+pub(crate) struct EntryPoint {
+    pub(crate) selector: Felt,
+    pub(crate) offset: usize,
+    pub(crate) builtins: Vec<BuiltinName>,
+}
+
+/// A compiled class ready to run: its cairo-vm program, hints by pc and entry points. Built once
+/// per class (parsing costs 0.4–8 ms) and shared by every worker in an `Arc`.
+pub struct ContractClass {
+    pub(crate) program: Program,
+    pub(crate) hints: HashMap<usize, Vec<Hint>>,
+    pub(crate) core_hints: Cairo1HintProcessor,
+    pub(crate) bytecode_len: usize,
+    external: Vec<EntryPoint>,
+    constructor: Vec<EntryPoint>,
+    l1_handler: Vec<EntryPoint>,
+    compiled_class_hash: CompiledClassHash,
+    casm: CasmContractClass,
+}
+
+impl fmt::Debug for ContractClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContractClass")
+            .field("compiled_class_hash", &self.compiled_class_hash)
+            .field("bytecode_len", &self.bytecode_len)
+            .field("external", &self.external.len())
+            .finish()
+    }
+}
+
+impl ContractClass {
+    /// Loads a compiled class from its JSON (`.casm.json`, the compiled contract class that
+    /// Starknet compilers emit).
+    pub fn from_casm_json(json: &str) -> Result<ContractClass, ClassError> {
+        let casm: CasmContractClass =
+            serde_json::from_str(json).map_err(|source| ClassError::Json {
+                what: "compiled (CASM) contract class",
+                source,
+            })?;
+        ContractClass::from_casm(casm)
+    }
+
+    /// Prepares a compiled class.
+    pub fn from_casm(casm: CasmContractClass) -> Result<ContractClass, ClassError> {
+        let compiled_class_hash = CompiledClassHash(casm.compiled_class_hash());
+        let entry_points = |eps: &[CasmContractEntryPoint]| -> Result<Vec<EntryPoint>, ClassError> {
+            eps.iter()
+                .map(|ep| {
+                    let builtins = ep
+                        .builtins
+                        .iter()
+                        .map(|b| {
+                            BuiltinName::from_str(b).ok_or_else(|| {
+                                ClassError::Invalid(format!("unknown builtin {b:?}"))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(EntryPoint {
+                        selector: Felt::from(&ep.selector),
+                        offset: ep.offset,
+                        builtins,
+                    })
+                })
+                .collect()
+        };
+        let external = entry_points(&casm.entry_points_by_type.external)?;
+        let constructor = entry_points(&casm.entry_points_by_type.constructor)?;
+        let l1_handler = entry_points(&casm.entry_points_by_type.l1_handler)?;
+        let hints: HashMap<usize, Vec<Hint>> = casm.hints.iter().cloned().collect();
+        let bytecode_len = casm.bytecode.len();
+        let program = Program::try_from(casm.clone())
+            .map_err(|e| ClassError::Invalid(format!("cairo-vm rejected the program: {e}")))?;
+        Ok(ContractClass {
+            program,
+            hints,
+            core_hints: Cairo1HintProcessor::new(&[], RunResources::default(), false),
+            bytecode_len,
+            external,
+            constructor,
+            l1_handler,
+            compiled_class_hash,
+            casm,
+        })
+    }
+
+    /// Compiles a Sierra contract class (the JSON `starknet-compile` emits) to CASM and prepares
+    /// it. Returns the class and its (Sierra) class hash.
+    pub fn from_sierra_json(json: &str) -> Result<(ClassHash, ContractClass), ClassError> {
+        let class_hash = sierra_class_hash(json)?;
+        let casm = compile_sierra(json)?;
+        Ok((class_hash, ContractClass::from_casm(casm)?))
+    }
+
+    /// The compiled class hash (Blake2s, the current definition).
+    pub fn compiled_class_hash(&self) -> CompiledClassHash {
+        self.compiled_class_hash
+    }
+
+    /// The CASM class this was prepared from.
+    pub fn casm(&self) -> &CasmContractClass {
+        &self.casm
+    }
+
+    /// The entry point of `kind` with `selector`.
+    pub(crate) fn entry_point(&self, kind: EntryPointKind, selector: Felt) -> Option<&EntryPoint> {
+        let eps = match kind {
+            EntryPointKind::External => &self.external,
+            EntryPointKind::Constructor => &self.constructor,
+            EntryPointKind::L1Handler => &self.l1_handler,
+        };
+        eps.iter().find(|ep| ep.selector == selector)
+    }
+
+    /// Whether the class has a constructor.
+    pub(crate) fn has_constructor(&self) -> bool {
+        !self.constructor.is_empty()
+    }
+}
+
+/// Compiles a Sierra contract class (JSON) to CASM with the compiler version this crate links.
+pub fn compile_sierra(sierra_json: &str) -> Result<CasmContractClass, ClassError> {
+    let sierra: SierraClass =
+        serde_json::from_str(sierra_json).map_err(|source| ClassError::Json {
+            what: "Sierra contract class",
+            source,
+        })?;
+    let program = sierra
+        .extract_sierra_program(false)
+        .map_err(|e| ClassError::Compile(e.to_string()))?;
+    CasmContractClass::from_contract_class(sierra, program, false, usize::MAX)
+        .map_err(|e| ClassError::Compile(e.to_string()))
+}
+
+/// The class hash of a Sierra contract class (JSON), as Starknet defines it.
+pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        sierra_program: Vec<Felt>,
+        contract_class_version: String,
+        entry_points_by_type: starknet_api::rpc_transaction::EntryPointByType,
+        #[serde(default)]
+        abi: serde_json::Value,
+    }
+    let raw: Raw = serde_json::from_str(sierra_json).map_err(|source| ClassError::Json {
+        what: "Sierra contract class",
+        source,
+    })?;
+    let abi = match raw.abi {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => serde_json::to_string(&other).expect("a JSON value serializes"),
+    };
+    let class = starknet_api::state::SierraContractClass {
+        sierra_program: raw.sierra_program,
+        contract_class_version: raw.contract_class_version,
+        entry_points_by_type: raw.entry_points_by_type,
+        abi,
+    };
+    Ok(class.calculate_class_hash())
+}

@@ -1,0 +1,70 @@
+//! starkstm's own contracts (`contracts/` in the repository): their Sierra and CASM, compiled
+//! by `contracts/build.sh` and embedded here.
+
+use std::sync::Arc;
+
+use starknet_api::core::ClassHash;
+
+use crate::class::{sierra_class_hash, ClassError, ContractClass};
+
+/// One of our contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BuiltinContract {
+    /// Its name (the file stem under `contracts/src`).
+    pub name: &'static str,
+    /// The Sierra contract class (JSON).
+    pub sierra: &'static str,
+    /// The compiled class (JSON).
+    pub casm: &'static str,
+}
+
+macro_rules! contract {
+    ($const:ident, $name:literal, $doc:literal) => {
+        #[doc = $doc]
+        pub const $const: BuiltinContract = BuiltinContract {
+            name: $name,
+            sierra: include_str!(concat!("../../contracts/compiled/", $name, ".sierra.json")),
+            casm: include_str!(concat!("../../contracts/compiled/", $name, ".casm.json")),
+        };
+    };
+}
+
+contract!(
+    ACCOUNT,
+    "account",
+    "An account: ECDSA signature check in `__validate__`, multicall `__execute__`."
+);
+contract!(
+    ACCOUNT_NOVALIDATE,
+    "account_novalidate",
+    "An account whose `__validate__` accepts everything."
+);
+contract!(ERC20, "erc20", "An ERC20 token (the fee token is one).");
+contract!(
+    COUNTER,
+    "counter",
+    "A counter, with entry points exercising every syscall."
+);
+contract!(AMM, "amm", "A two-token constant-product pool.");
+contract!(
+    NFT,
+    "nft",
+    "An NFT collection with free-id and next-id mints."
+);
+
+/// All of them.
+pub const ALL: [BuiltinContract; 6] = [ACCOUNT, ACCOUNT_NOVALIDATE, ERC20, COUNTER, AMM, NFT];
+
+impl BuiltinContract {
+    /// The class hash (of the Sierra class) and the prepared compiled class.
+    pub fn load(&self) -> Result<(ClassHash, Arc<ContractClass>), ClassError> {
+        let class_hash = sierra_class_hash(self.sierra)?;
+        let class = ContractClass::from_casm_json(self.casm)?;
+        Ok((class_hash, Arc::new(class)))
+    }
+
+    /// The contract named `name`.
+    pub fn by_name(name: &str) -> Option<BuiltinContract> {
+        ALL.into_iter().find(|c| c.name == name)
+    }
+}

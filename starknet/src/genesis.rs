@@ -1,0 +1,275 @@
+//! [`Genesis`]: a generated base state (our classes declared, a fee token, funded accounts with
+//! keys) and helpers to build signed transactions against it. What the CLI, tests, benchmarks
+//! and workload generators start from.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use starknet_api::abi::abi_utils::{get_storage_var_address, selector_from_name};
+use starknet_api::block::GasPrice;
+use starknet_api::core::{ClassHash, ContractAddress, Nonce, PatriciaKey};
+use starknet_api::data_availability::DataAvailabilityMode;
+use starknet_api::execution_resources::GasAmount;
+use starknet_api::transaction::fields::{
+    AccountDeploymentData, AllResourceBounds, Calldata, PaymasterData, ProofFacts, ResourceBounds,
+    Tip, TransactionSignature, ValidResourceBounds,
+};
+use starknet_api::transaction::InvokeTransactionV3;
+use starknet_types_core::felt::Felt;
+
+use crate::class::{ClassError, ContractClass};
+use crate::context::BlockContext;
+use crate::contracts::{self, BuiltinContract};
+use crate::state::InMemoryState;
+use crate::transaction::{public_key, sign, Transaction};
+use crate::u256::U256;
+
+/// A generated account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Its address.
+    pub address: ContractAddress,
+    /// Its private key.
+    pub private_key: Felt,
+}
+
+/// A call an account makes from `__execute__`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The contract called.
+    pub to: ContractAddress,
+    /// The entry point's name.
+    pub entry_point: &'static str,
+    /// The arguments.
+    pub calldata: Vec<Felt>,
+}
+
+/// Serializes calls as the account's `__execute__` reads them (`Array<Call>`).
+pub fn execute_calldata(calls: &[Call]) -> Vec<Felt> {
+    let mut data = vec![Felt::from(calls.len())];
+    for call in calls {
+        data.push(*call.to.0.key());
+        data.push(selector_from_name(call.entry_point).0);
+        data.push(Felt::from(call.calldata.len()));
+        data.extend_from_slice(&call.calldata);
+    }
+    data
+}
+
+/// An address from a number (tests and generators).
+pub fn address(n: impl Into<Felt>) -> ContractAddress {
+    ContractAddress(PatriciaKey::try_from(n.into()).expect("a small number is an address"))
+}
+
+/// What [`Genesis::new`] builds.
+#[derive(Clone, Debug)]
+pub struct GenesisConfig {
+    /// How many accounts.
+    pub accounts: usize,
+    /// Whether accounts check signatures (our `account` contract) or accept every transaction
+    /// (`account_novalidate`).
+    pub validate: bool,
+    /// Each account's fee-token balance.
+    pub balance: u128,
+    /// Seeds addresses and keys.
+    pub seed: u64,
+}
+
+impl Default for GenesisConfig {
+    fn default() -> GenesisConfig {
+        GenesisConfig {
+            accounts: 16,
+            validate: true,
+            balance: 1_000_000_000_000_000_000_000,
+            seed: 0,
+        }
+    }
+}
+
+/// A generated base state and block context.
+#[derive(Clone, Debug)]
+pub struct Genesis {
+    /// The state before the block.
+    pub state: InMemoryState,
+    /// The block's context (sequencer, fee token, prices).
+    pub context: BlockContext,
+    /// Class hashes of our contracts, by name; every one is declared.
+    pub classes: BTreeMap<&'static str, ClassHash>,
+    /// The funded accounts.
+    pub accounts: Vec<Account>,
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A felt below 2^192 drawn from `(seed, stream, i)`: addresses and keys that look random.
+fn derived(seed: u64, stream: u64, i: u64) -> Felt {
+    let a = splitmix(seed ^ splitmix(stream ^ splitmix(i)));
+    let b = splitmix(a);
+    let c = splitmix(b);
+    let mut bytes = [0u8; 32];
+    bytes[8..16].copy_from_slice(&a.to_be_bytes());
+    bytes[16..24].copy_from_slice(&b.to_be_bytes());
+    bytes[24..32].copy_from_slice(&c.to_be_bytes());
+    Felt::from_bytes_be(&bytes)
+}
+
+/// The fee token's address in every genesis.
+pub const FEE_TOKEN: u64 = 0x4718;
+/// The sequencer's address in every genesis.
+pub const SEQUENCER: u64 = 0x5e9;
+
+impl Genesis {
+    /// Declares our contracts, deploys the fee token and `config.accounts` funded accounts.
+    pub fn new(config: &GenesisConfig) -> Result<Genesis, ClassError> {
+        let mut state = InMemoryState::new();
+        let mut classes = BTreeMap::new();
+        for contract in contracts::ALL {
+            let (hash, class) = contract.load()?;
+            state.declare(hash, class);
+            classes.insert(contract.name, hash);
+        }
+        let fee_token = address(FEE_TOKEN);
+        let sequencer = address(SEQUENCER);
+        state.deploy(fee_token, classes["erc20"]);
+        let set = |state: &mut InMemoryState, var: &str, value: Felt| {
+            state.set_storage(fee_token, get_storage_var_address(var, &[]), value);
+        };
+        set(
+            &mut state,
+            "token_name",
+            Felt::from_bytes_be_slice(b"Starknet Token"),
+        );
+        set(
+            &mut state,
+            "token_symbol",
+            Felt::from_bytes_be_slice(b"STRK"),
+        );
+        set(&mut state, "token_decimals", Felt::from(18));
+        let account_class = classes[if config.validate {
+            "account"
+        } else {
+            "account_novalidate"
+        }];
+        let mut accounts = Vec::with_capacity(config.accounts);
+        let public_key_var = get_storage_var_address("public_key", &[]);
+        for i in 0..config.accounts as u64 {
+            let account = Account {
+                address: ContractAddress(
+                    PatriciaKey::try_from(derived(config.seed, 1, i)).expect("below 2^192"),
+                ),
+                private_key: derived(config.seed, 2, i),
+            };
+            state.deploy(account.address, account_class);
+            let key = if config.validate {
+                public_key(account.private_key)
+            } else {
+                Felt::ZERO
+            };
+            state.set_storage(account.address, public_key_var, key);
+            state.set_erc20_balance(fee_token, account.address, U256::from_u128(config.balance));
+            accounts.push(account);
+        }
+        let supply = U256::from_u128(config.balance.saturating_mul(config.accounts as u128));
+        set(&mut state, "token_total_supply", Felt::from(supply.low));
+        Ok(Genesis {
+            state,
+            context: BlockContext::new(sequencer, fee_token),
+            classes,
+            accounts,
+        })
+    }
+
+    /// Deploys one of our contracts at `at` with the given storage (no constructor runs).
+    pub fn deploy(
+        &mut self,
+        contract: BuiltinContract,
+        at: ContractAddress,
+        storage: &[(&str, &[Felt], Felt)],
+    ) {
+        self.state.deploy(at, self.classes[contract.name]);
+        for (var, args, value) in storage {
+            self.state
+                .set_storage(at, get_storage_var_address(var, args), *value);
+        }
+    }
+
+    /// The declared class named `name`.
+    pub fn class(&self, name: &str) -> Arc<ContractClass> {
+        self.state.classes[&self.classes[name]].clone()
+    }
+
+    /// A signed Invoke V3 from `account` with `nonce`, making `calls`.
+    pub fn invoke(&self, account: &Account, nonce: u64, calls: &[Call]) -> Transaction {
+        self.invoke_with(account, nonce, calls, default_bounds(), true)
+    }
+
+    /// As [`invoke`](Genesis::invoke), with given bounds, signed or not (an unsigned
+    /// transaction carries a zero signature, which the account rejects).
+    pub fn invoke_with(
+        &self,
+        account: &Account,
+        nonce: u64,
+        calls: &[Call],
+        bounds: ValidResourceBounds,
+        signed: bool,
+    ) -> Transaction {
+        let mut tx = InvokeTransactionV3 {
+            resource_bounds: bounds,
+            tip: Tip(0),
+            signature: TransactionSignature::default(),
+            nonce: Nonce(Felt::from(nonce)),
+            sender_address: account.address,
+            calldata: Calldata(Arc::new(execute_calldata(calls))),
+            nonce_data_availability_mode: DataAvailabilityMode::L1,
+            fee_data_availability_mode: DataAvailabilityMode::L1,
+            paymaster_data: PaymasterData::default(),
+            account_deployment_data: AccountDeploymentData::default(),
+            proof_facts: ProofFacts::default(),
+        };
+        let unsigned = Transaction::invoke(tx.clone(), &self.context.chain_id)
+            .expect("an invoke transaction hashes");
+        let signature = if signed {
+            sign(account.private_key, unsigned.hash())
+        } else {
+            vec![Felt::ZERO, Felt::ZERO]
+        };
+        tx.signature = TransactionSignature(Arc::new(signature));
+        // The signature is not part of the hash.
+        Transaction::invoke(tx, &self.context.chain_id).expect("an invoke transaction hashes")
+    }
+
+    /// A fee-token transfer call.
+    pub fn transfer_call(&self, to: ContractAddress, amount: u128) -> Call {
+        Call {
+            to: self.context.fee_token,
+            entry_point: "transfer",
+            calldata: vec![*to.0.key(), Felt::from(amount), Felt::ZERO],
+        }
+    }
+}
+
+/// Resource bounds generous enough for any of our workloads at a gas price of 1.
+pub fn default_bounds() -> ValidResourceBounds {
+    bounds(100_000_000, 1)
+}
+
+/// L2 gas bounds `max_amount` at `max_price` (L1 and L1 data gas zero).
+pub fn bounds(max_amount: u64, max_price: u128) -> ValidResourceBounds {
+    let zero = ResourceBounds {
+        max_amount: GasAmount(0),
+        max_price_per_unit: GasPrice(0),
+    };
+    ValidResourceBounds::AllResources(AllResourceBounds {
+        l1_gas: zero,
+        l2_gas: ResourceBounds {
+            max_amount: GasAmount(max_amount),
+            max_price_per_unit: GasPrice(max_price),
+        },
+        l1_data_gas: zero,
+    })
+}

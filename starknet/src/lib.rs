@@ -1,0 +1,39 @@
+//! The Starknet VM for starkstm: Cairo 1 contracts on `cairo-vm`, accounts with
+//! `__validate__`/`__execute__`, nonces and fees paid in an ERC20 fee token to the sequencer.
+//!
+//! [`StarknetVm`] implements the engine's
+//! [`TransactionExecutor`](starkstm_engine::TransactionExecutor): give it a [`BlockContext`],
+//! a base state ([`BaseState`], e.g. [`InMemoryState`]) wrapped in a [`BlockState`], and a
+//! block of [`Transaction`]s, and either executor returns the same [`Receipt`]s and state.
+//!
+//! The sequencer's fee-token balance is one multi-version key ([`StateKey::SequencerBalance`])
+//! that fees are *added* to, so fee payments do not make transactions depend on each other.
+
+#![forbid(unsafe_code)]
+
+pub mod class;
+pub mod context;
+pub mod contracts;
+mod execution;
+pub mod fee;
+pub mod gas;
+pub mod genesis;
+pub mod receipt;
+pub mod state;
+pub mod transaction;
+mod tx_state;
+pub mod u256;
+mod vm;
+
+pub use class::{ClassError, ContractClass};
+pub use context::BlockContext;
+pub use receipt::{Event, L2ToL1Message, Receipt, Resources, Status};
+pub use state::{
+    BaseState, BaseStateError, BlockState, InMemoryState, StateDiff, StateKey, StateValue,
+};
+pub use transaction::{public_key, sign, Transaction, TxError};
+pub use u256::U256;
+pub use vm::{Interrupted, StarknetVm};
+
+pub use starknet_api;
+pub use starknet_types_core::felt::Felt;
