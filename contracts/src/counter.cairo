@@ -10,6 +10,8 @@ mod Counter {
         get_block_hash_syscall, get_caller_address, get_contract_address
     };
     use starknet::syscalls::keccak_syscall;
+    use traits::Into;
+    use option::OptionTrait;
 
     #[storage]
     struct Storage {
@@ -118,19 +120,31 @@ mod Counter {
         send_message_to_l1_syscall(to_address, payload.span()).unwrap_syscall();
     }
 
+    // Stores the hash of block `block_number` in `value`.
     #[external(v0)]
-    fn block_hash(self: @ContractState, block_number: u64) -> felt252 {
-        get_block_hash_syscall(block_number).unwrap_syscall()
+    fn store_block_hash(ref self: ContractState, block_number: u64) {
+        self.value.write(get_block_hash_syscall(block_number).unwrap_syscall());
     }
 
+    // Stores the low 128 bits of keccak(input) in `value` and the high in `caught_count`.
     #[external(v0)]
-    fn keccak(self: @ContractState, input: Array<u64>) -> u256 {
-        keccak_syscall(input.span()).unwrap_syscall()
+    fn store_keccak(ref self: ContractState, input: Array<u64>) {
+        let hash = keccak_syscall(input.span()).unwrap_syscall();
+        self.value.write(hash.low.into());
+        self.caught_count.write(hash.high.into());
     }
 
+    // Uses a syscall starkstm does not serve (secp256k1): the call fails with a clear reason.
     #[external(v0)]
-    fn whoami(self: @ContractState) -> ContractAddress {
-        get_contract_address()
+    fn secp256k1_point(self: @ContractState, x: u256, y: u256) -> bool {
+        starknet::secp256k1::secp256k1_new_syscall(x, y).unwrap_syscall().is_some()
+    }
+
+    // Stores this contract's address in `value` and its caller's in `caught_count`.
+    #[external(v0)]
+    fn store_whoami(ref self: ContractState) {
+        self.value.write(get_contract_address().into());
+        self.caught_count.write(get_caller_address().into());
     }
 
     #[l1_handler]

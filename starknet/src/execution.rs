@@ -74,9 +74,19 @@ pub(crate) struct ExecCtx<'a> {
     pub(crate) events: Vec<Event>,
     pub(crate) messages: Vec<L2ToL1Message>,
     pub(crate) resources: Resources,
+    /// Why calls failed, innermost first, for the calls that led to the current failure (a
+    /// call that succeeds forgets the failures it caught).
+    pub(crate) failures: Vec<String>,
 }
 
 impl<'a> ExecCtx<'a> {
+    /// The chain of failures behind the last failed call, outermost first.
+    pub(crate) fn failure_trace(&self) -> String {
+        let mut parts: Vec<&str> = self.failures.iter().map(String::as_str).collect();
+        parts.reverse();
+        parts.join(" <- ")
+    }
+
     pub(crate) fn new(block: &'a BlockContext, tx: &'a TxInfo) -> ExecCtx<'a> {
         ExecCtx {
             block,
@@ -86,6 +96,7 @@ impl<'a> ExecCtx<'a> {
             events: Vec::new(),
             messages: Vec::new(),
             resources: Resources::default(),
+            failures: Vec::new(),
         }
     }
 }
@@ -150,12 +161,19 @@ pub(crate) fn execute_call(
     request: CallRequest,
 ) -> Result<CallResult, ExecError> {
     let checkpoint = state.checkpoint();
-    let (n_events, n_messages) = (ctx.events.len(), ctx.messages.len());
+    let (n_events, n_messages, n_failures) =
+        (ctx.events.len(), ctx.messages.len(), ctx.failures.len());
+    let address = request.storage_address;
     let result = run_call(state, ctx, request)?;
     if result.failed {
         state.rollback(checkpoint);
         ctx.events.truncate(n_events);
         ctx.messages.truncate(n_messages);
+        let reason = result.reason.as_deref().unwrap_or("failed");
+        ctx.failures
+            .push(format!("{}: {reason}", address.0.key().to_hex_string()));
+    } else {
+        ctx.failures.truncate(n_failures);
     }
     Ok(result)
 }
@@ -252,7 +270,7 @@ fn run_call(
         if ctx.steps_left == 0 {
             return Err(ExecError::OutOfSteps);
         }
-        let reason = format!("Cairo execution failed: {}", first_line(&e.to_string()));
+        let reason = format!("Cairo execution failed: {}", vm_error_text(&e));
         return Ok(CallResult {
             failed: true,
             retdata: vec![short_string("ENTRYPOINT_FAILED")],
@@ -281,8 +299,15 @@ fn run_call(
     }
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
+/// A cairo-vm error as one short line: the error itself, without the traceback.
+fn vm_error_text(e: &cairo_vm::vm::errors::cairo_run_errors::CairoRunError) -> String {
+    use cairo_vm::vm::errors::cairo_run_errors::CairoRunError;
+    let text = match e {
+        CairoRunError::VmException(vm) => format!("{} (pc {})", vm.inner_exc, vm.pc),
+        other => other.to_string(),
+    };
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.chars().take(300).collect()
 }
 
 fn prepare_runner(class: &ContractClass, builtins: &[BuiltinName]) -> Result<CairoRunner, String> {
@@ -636,7 +661,11 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                 vm,
                 ptr: (ptr + 2_usize).map_err(HintError::Math)?,
             };
-            let outcome = match self.serve(&name, &request, &mut gas_left) {
+            // Nested calls draw on the transaction's step budget as it stands now.
+            self.ctx.steps_left = self.steps_left;
+            let served = self.serve(&name, &request, &mut gas_left);
+            self.steps_left = self.ctx.steps_left;
+            let outcome = match served {
                 Ok(o) => o,
                 Err(ServeError::Stop(e)) => return Err(self.stop(e)),
                 Err(ServeError::Hint(h)) => return Err(h),
@@ -732,7 +761,6 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                         initial_gas: *gas_left,
                     },
                 )?;
-                self.steps_left = self.ctx.steps_left;
                 *gas_left = gas_left.saturating_sub(result.gas_consumed);
                 if result.failed {
                     let mut data = result.retdata;
@@ -788,7 +816,6 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                     calldata,
                     *gas_left,
                 )?;
-                self.steps_left = self.ctx.steps_left;
                 *gas_left = gas_left.saturating_sub(result.gas_consumed);
                 if result.failed {
                     return Ok(Outcome::Fail(result.retdata));

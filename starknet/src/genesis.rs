@@ -11,10 +11,12 @@ use starknet_api::core::{ClassHash, ContractAddress, Nonce, PatriciaKey};
 use starknet_api::data_availability::DataAvailabilityMode;
 use starknet_api::execution_resources::GasAmount;
 use starknet_api::transaction::fields::{
-    AccountDeploymentData, AllResourceBounds, Calldata, PaymasterData, ProofFacts, ResourceBounds,
-    Tip, TransactionSignature, ValidResourceBounds,
+    AccountDeploymentData, AllResourceBounds, Calldata, ContractAddressSalt, PaymasterData,
+    ProofFacts, ResourceBounds, Tip, TransactionSignature, ValidResourceBounds,
 };
-use starknet_api::transaction::InvokeTransactionV3;
+use starknet_api::transaction::{
+    DeclareTransactionV3, DeployAccountTransactionV3, InvokeTransactionV3,
+};
 use starknet_types_core::felt::Felt;
 
 use crate::class::{ClassError, ContractClass};
@@ -241,6 +243,58 @@ impl Genesis {
         tx.signature = TransactionSignature(Arc::new(signature));
         // The signature is not part of the hash.
         Transaction::invoke(tx, &self.context.chain_id).expect("an invoke transaction hashes")
+    }
+
+    /// A signed Declare V3 of `class` under `class_hash` from `account` with `nonce`.
+    pub fn declare(
+        &self,
+        account: &Account,
+        nonce: u64,
+        class_hash: ClassHash,
+        class: Arc<ContractClass>,
+    ) -> Transaction {
+        let mut tx = DeclareTransactionV3 {
+            resource_bounds: default_bounds(),
+            tip: Tip(0),
+            signature: TransactionSignature::default(),
+            nonce: Nonce(Felt::from(nonce)),
+            class_hash,
+            compiled_class_hash: class.compiled_class_hash(),
+            sender_address: account.address,
+            nonce_data_availability_mode: DataAvailabilityMode::L1,
+            fee_data_availability_mode: DataAvailabilityMode::L1,
+            paymaster_data: PaymasterData::default(),
+            account_deployment_data: AccountDeploymentData::default(),
+        };
+        let unsigned = Transaction::declare(tx.clone(), class.clone(), &self.context.chain_id)
+            .expect("a declare transaction hashes");
+        tx.signature = TransactionSignature(Arc::new(sign(account.private_key, unsigned.hash())));
+        Transaction::declare(tx, class, &self.context.chain_id)
+            .expect("a declare transaction hashes")
+    }
+
+    /// A signed DeployAccount V3 of our `account` class with `private_key` and `salt`, and the
+    /// address it deploys to (fund it first).
+    pub fn deploy_account(&self, private_key: Felt, salt: Felt) -> (Transaction, ContractAddress) {
+        let mut tx = DeployAccountTransactionV3 {
+            resource_bounds: default_bounds(),
+            tip: Tip(0),
+            signature: TransactionSignature::default(),
+            nonce: Nonce(Felt::ZERO),
+            class_hash: self.classes["account"],
+            contract_address_salt: ContractAddressSalt(salt),
+            constructor_calldata: Calldata(Arc::new(vec![public_key(private_key)])),
+            nonce_data_availability_mode: DataAvailabilityMode::L1,
+            fee_data_availability_mode: DataAvailabilityMode::L1,
+            paymaster_data: PaymasterData::default(),
+        };
+        let unsigned = Transaction::deploy_account(tx.clone(), &self.context.chain_id)
+            .expect("a deploy-account transaction hashes");
+        tx.signature = TransactionSignature(Arc::new(sign(private_key, unsigned.hash())));
+        let address = unsigned.sender();
+        let tx = Transaction::deploy_account(tx, &self.context.chain_id)
+            .expect("a deploy-account transaction hashes");
+        (tx, address)
     }
 
     /// A fee-token transfer call.

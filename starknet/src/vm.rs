@@ -155,7 +155,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
                 initial_gas: gas,
             },
         );
-        let result = match result {
+        let mut result = match result {
             Err(ExecError::OutOfSteps) => CallResult {
                 failed: true,
                 retdata: vec![],
@@ -164,6 +164,10 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             },
             other => other?,
         };
+        if result.failed && !self.ctx.failures.is_empty() {
+            result.reason = Some(self.ctx.failure_trace());
+        }
+        self.ctx.failures.clear();
         self.call_gas = self.call_gas.saturating_add(result.gas_consumed);
         Ok(result)
     }
@@ -198,6 +202,9 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
         let context = &self.vm.context;
         let mut credit = U256::ZERO;
         if fee > 0 {
+            // The fee transfer has its own step budget: a transaction that ran out of steps
+            // still pays.
+            self.ctx.steps_left = context.gas.max_steps;
             let fee_mode = self.sender != context.sequencer;
             if fee_mode {
                 self.state.begin_fee_transfer();

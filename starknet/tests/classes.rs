@@ -1,0 +1,192 @@
+//! Classes: our committed CASM is what the linked compiler makes of our committed Sierra, and
+//! classes compiled by a recent Cairo compiler (the 2.21 test contracts that ship with the
+//! `cairo-lang-starknet` crate, a dependency of ours) load and run — one of them as the fee
+//! token.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use common::*;
+use starkstm_starknet::class::{compile_sierra, sierra_class_hash};
+use starkstm_starknet::contracts;
+use starkstm_starknet::starknet_api::core::ClassHash;
+use starkstm_starknet::{ContractClass, Status, U256};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[test]
+fn committed_casm_is_the_compiled_committed_sierra() {
+    for contract in contracts::ALL {
+        let compiled = serde_json::to_value(compile_sierra(contract.sierra).unwrap()).unwrap();
+        let committed: serde_json::Value = serde_json::from_str(contract.casm).unwrap();
+        assert!(
+            compiled == committed,
+            "contracts/compiled/{}.casm.json is stale: run contracts/build.sh",
+            contract.name
+        );
+    }
+}
+
+#[test]
+fn our_classes_have_distinct_hashes_and_load() {
+    let mut hashes = std::collections::BTreeSet::new();
+    for contract in contracts::ALL {
+        let (hash, class) = contract.load().unwrap();
+        assert!(hashes.insert(hash), "{} shares a class hash", contract.name);
+        assert_eq!(hash, sierra_class_hash(contract.sierra).unwrap());
+        assert_ne!(class.compiled_class_hash().0, starkstm_starknet::Felt::ZERO);
+    }
+}
+
+#[test]
+fn malformed_classes_are_errors() {
+    assert!(ContractClass::from_casm_json("{").is_err());
+    assert!(ContractClass::from_casm_json("{\"prime\": 1}").is_err());
+    assert!(ContractClass::from_casm_json(
+        &contracts::ERC20
+            .casm
+            .replace("range_check", "no_such_builtin")
+    )
+    .is_err());
+    assert!(compile_sierra("[]").is_err());
+    assert!(sierra_class_hash("{}").is_err());
+}
+
+/// The test data of the `cairo-lang-starknet` crate in cargo's registry (it is one of our
+/// dependencies, so every build has fetched it).
+fn cairo_test_data() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let registry = home.join("registry").join("src");
+    for index in std::fs::read_dir(&registry).expect("cargo's registry source folder") {
+        let dir = index
+            .unwrap()
+            .path()
+            .join("cairo-lang-starknet-2.21.0")
+            .join("test_data");
+        if dir.is_dir() {
+            return dir;
+        }
+    }
+    panic!(
+        "cairo-lang-starknet-2.21.0 is not under {}: run `cargo fetch`",
+        registry.display()
+    );
+}
+
+#[test]
+fn every_class_a_recent_compiler_made_loads() {
+    let dir = cairo_test_data();
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".compiled_contract_class.json") {
+            continue;
+        }
+        let json = std::fs::read_to_string(&path).unwrap();
+        ContractClass::from_casm_json(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        loaded += 1;
+    }
+    assert!(
+        loaded >= 10,
+        "only {loaded} classes found in {}",
+        dir.display()
+    );
+}
+
+fn load_recent(name: &str) -> (ClassHash, Arc<ContractClass>) {
+    let dir = cairo_test_data();
+    let sierra = std::fs::read_to_string(dir.join(format!("{name}.contract_class.json"))).unwrap();
+    let casm =
+        std::fs::read_to_string(dir.join(format!("{name}.compiled_contract_class.json"))).unwrap();
+    (
+        sierra_class_hash(&sierra).unwrap(),
+        Arc::new(ContractClass::from_casm_json(&casm).unwrap()),
+    )
+}
+
+#[test]
+fn a_recent_compilers_erc20_serves_as_the_fee_token() {
+    // Cairo 2.21's ERC20 keeps balances in `balances: Map<ContractAddress, u256>`, like ours,
+    // and reads the caller through the newer execution-info path.
+    let mut g = genesis(4);
+    let (hash, class) = load_recent("erc20__erc_20");
+    g.state.declare(hash, class);
+    g.state.deploy(g.context.fee_token, hash);
+    let a = g.accounts.clone();
+    let txs: Vec<_> = (0..4)
+        .map(|i| {
+            g.invoke(
+                &a[i],
+                0,
+                &[g.transfer_call(a[(i + 1) % 4].address, 100 + i as u128)],
+            )
+        })
+        .collect();
+    let out = execute(&g, &txs);
+    let state = after(&g, &out);
+    let mut fees = 0;
+    for (i, r) in out.outputs().iter().enumerate() {
+        assert_eq!(r.status, Status::Succeeded, "{r:?}");
+        fees += r.actual_fee;
+        // The recent ERC20 emits Transfer with indexed from/to (keys) — whatever its layout, the
+        // transfer and the fee each emit one event from the token.
+        assert_eq!(
+            r.events
+                .iter()
+                .filter(|e| e.from_address == g.context.fee_token)
+                .count(),
+            2,
+            "tx {i}"
+        );
+    }
+    assert_eq!(
+        balance(&g, &state, g.context.sequencer),
+        U256::from_u128(fees)
+    );
+    let start = balance(&g, &g.state, a[0].address);
+    let expected = start
+        .checked_sub(U256::from_u128(100 + out.outputs()[0].actual_fee))
+        .unwrap()
+        .checked_add(U256::from_u128(103))
+        .unwrap();
+    assert_eq!(balance(&g, &state, a[0].address), expected);
+}
+
+#[test]
+fn a_recent_compilers_contract_with_a_segment_arena_runs() {
+    let mut g = genesis(1);
+    let (hash, class) = load_recent("test_contract__test_contract");
+    let selector = starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(
+        "segment_arena_builtin",
+    )
+    .0;
+    let ep = class
+        .casm()
+        .entry_points_by_type
+        .external
+        .iter()
+        .find(|ep| starkstm_starknet::Felt::from(&ep.selector) == selector)
+        .expect("the entry point");
+    assert!(
+        ep.builtins.iter().any(|b| b == "segment_arena"),
+        "{:?}",
+        ep.builtins
+    );
+    g.state.declare(hash, class);
+    let at = starkstm_starknet::genesis::address(0x7e57_u64);
+    g.state.deploy(at, hash);
+    let a = g.accounts[0];
+    let out = execute(
+        &g,
+        &[g.invoke(&a, 0, &[call(at, "segment_arena_builtin", &[])])],
+    );
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+}
