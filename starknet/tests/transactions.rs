@@ -477,7 +477,7 @@ fn deploy_account_then_invoke_from_it() {
 fn deploy_account_of_an_undeclared_class_or_without_funds_is_rejected() {
     let mut g = genesis(1);
     let (deploy, _) = g.deploy_account(Felt::from(77_u64), felt(1));
-    let out = execute(&g, &[deploy.clone()]);
+    let out = execute(&g, std::slice::from_ref(&deploy));
     assert!(rejected_reason(&out.outputs()[0]).contains("insufficient fee-token balance"));
     let Transaction::DeployAccount(d) = &deploy else {
         unreachable!()
