@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use starknet_api::core::ClassHash;
 
 use crate::class::{sierra_class_hash, ClassError, ContractClass};
@@ -56,11 +58,18 @@ contract!(
 pub const ALL: [BuiltinContract; 6] = [ACCOUNT, ACCOUNT_NOVALIDATE, ERC20, COUNTER, AMM, NFT];
 
 impl BuiltinContract {
-    /// The class hash (of the Sierra class) and the prepared compiled class.
+    /// The class hash (of the Sierra class) and the prepared compiled class, prepared once per
+    /// process and shared.
     pub fn load(&self) -> Result<(ClassHash, Arc<ContractClass>), ClassError> {
+        static LOADED: Mutex<Vec<(&'static str, ClassHash, Arc<ContractClass>)>> =
+            Mutex::new(Vec::new());
+        if let Some((_, hash, class)) = LOADED.lock().iter().find(|(n, ..)| *n == self.name) {
+            return Ok((*hash, class.clone()));
+        }
         let class_hash = sierra_class_hash(self.sierra)?;
-        let class = ContractClass::from_casm_json(self.casm)?;
-        Ok((class_hash, Arc::new(class)))
+        let class = Arc::new(ContractClass::from_casm_json(self.casm)?);
+        LOADED.lock().push((self.name, class_hash, class.clone()));
+        Ok((class_hash, class))
     }
 
     /// The contract named `name`.

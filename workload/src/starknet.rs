@@ -58,3 +58,291 @@ pub fn transfers(spec: &TransfersSpec) -> Result<StarknetBlock, ClassError> {
         .collect();
     Ok(StarknetBlock { genesis, txs })
 }
+
+/// Parameters of [`random_block`].
+#[derive(Clone, Debug)]
+pub struct RandomStarknetParams {
+    /// Transactions.
+    pub txs: usize,
+    /// Accounts: few make nonce chains and hot balances, many make independent transactions.
+    pub accounts: usize,
+    /// Counters (hot keys).
+    pub counters: usize,
+    /// Whether accounts check signatures (then some transactions carry bad ones).
+    pub validate: bool,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Addresses of the contracts a random block uses.
+const TOKEN_X: u64 = 0xa0;
+const TOKEN_Y: u64 = 0xa1;
+const POOL: u64 = 0xa2;
+const NFT: u64 = 0xa3;
+const COUNTERS: u64 = 0xc0;
+
+/// A random block mixing every kind of transaction we execute, for property tests: fee-token
+/// transfers (some for more than the balance: reverted), counter increments (hot keys),
+/// failing calls (reverted), failures caught by the caller, AMM swaps on one pool (a hot key),
+/// NFT mints of free or taken ids and of the next id (a hot key), deploys (some to a taken
+/// address), a declare of a class missing from the genesis (then deploys of it succeed; a
+/// second declare is rejected), a deploy-account, L1 handlers (some without a fee: rejected),
+/// bad signatures and wrong nonces (rejected), and loops that run out of gas.
+pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, ClassError> {
+    use starkstm_starknet::contracts;
+    use starkstm_starknet::genesis::{address, bounds, default_bounds, Account, Call};
+    use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
+    use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
+    use starkstm_starknet::starknet_api::transaction::fields::Calldata;
+    use starkstm_starknet::starknet_api::transaction::{L1HandlerTransaction, TransactionVersion};
+    use starkstm_starknet::{Felt, U256};
+
+    let mut rng = Rng::new(params.seed ^ 0x5354_4152_4b4e_4554);
+    let mut genesis = Genesis::new(&GenesisConfig {
+        accounts: params.accounts.max(1),
+        validate: params.validate,
+        seed: params.seed,
+        ..GenesisConfig::default()
+    })?;
+    let g = &mut genesis;
+    // The class declared in the block: the account flavour the genesis does not use.
+    let late_name = if params.validate {
+        "account_novalidate"
+    } else {
+        "account"
+    };
+    let late_hash = g.classes[late_name];
+    let late_class = g
+        .state
+        .classes
+        .remove(&late_hash)
+        .expect("declared at genesis");
+    let counters: Vec<_> = (0..params.counters.max(1) as u64)
+        .map(|i| {
+            let at = address(COUNTERS + i);
+            g.deploy(contracts::COUNTER, at, &[]);
+            at
+        })
+        .collect();
+    let (x, y, pool, nft) = (
+        address(TOKEN_X),
+        address(TOKEN_Y),
+        address(POOL),
+        address(NFT),
+    );
+    let reserve = 1_000_000_000_000_u128;
+    for token in [x, y] {
+        g.deploy(contracts::ERC20, token, &[]);
+        g.state
+            .set_erc20_balance(token, pool, U256::from_u128(reserve));
+        for account in g.accounts.clone() {
+            g.state
+                .set_erc20_balance(token, account.address, U256::from_u128(reserve));
+            // Unlimited allowance for the pool (u256 max in two slots).
+            let low = starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address(
+                "allowances",
+                &[*account.address.0.key(), *pool.0.key()],
+            );
+            let high = low.next_storage_key().expect("below the bound");
+            g.state.set_storage(token, low, Felt::from(u128::MAX));
+            g.state.set_storage(token, high, Felt::from(u128::MAX));
+        }
+    }
+    g.deploy(
+        contracts::AMM,
+        pool,
+        &[
+            ("token0", &[], *x.0.key()),
+            ("token1", &[], *y.0.key()),
+            ("reserve0", &[], Felt::from(reserve)),
+            ("reserve1", &[], Felt::from(reserve)),
+        ],
+    );
+    g.deploy(contracts::NFT, nft, &[]);
+    // A deploy-account target, funded.
+    let new_key = Felt::from(0xacc0_u64 + params.seed % 1000);
+    let (deploy_account, new_address) = g.deploy_account(new_key, Felt::from(params.seed));
+    g.state
+        .set_erc20_balance(g.context.fee_token, new_address, U256::from_u128(1 << 100));
+
+    let genesis = genesis;
+    let g = &genesis;
+    let accounts: Vec<Account> = g.accounts.clone();
+    let mut nonces = vec![0u64; accounts.len()];
+    let mut txs = Vec::with_capacity(params.txs);
+    let mut declared = false;
+    let mut account_deployed = false;
+    let counter_class = g.classes["counter"];
+    let fail = selector_from_name("increase_then_fail").0;
+    for i in 0..params.txs {
+        let who = rng.below(accounts.len() as u64) as usize;
+        let sender = accounts[who];
+        let nonce = nonces[who];
+        let mut bump = true;
+        let counter = counters[rng.below(counters.len() as u64) as usize];
+        let pick = rng.below(100);
+        let call = |to, entry_point, calldata: Vec<Felt>| Call {
+            to,
+            entry_point,
+            calldata,
+        };
+        let tx = match pick {
+            0..=19 => {
+                let to = accounts[rng.below(accounts.len() as u64) as usize].address;
+                let amount = if rng.chance(0.1) {
+                    1u128 << 100
+                } else {
+                    1 + rng.below(1000) as u128
+                };
+                g.invoke(&sender, nonce, &[g.transfer_call(to, amount)])
+            }
+            20..=32 => g.invoke(
+                &sender,
+                nonce,
+                &[call(
+                    counter,
+                    "increase",
+                    vec![Felt::from(1 + rng.below(9))],
+                )],
+            ),
+            33..=37 => g.invoke(
+                &sender,
+                nonce,
+                &[
+                    call(counter, "increase", vec![Felt::ONE]),
+                    call(counter, "increase_then_fail", vec![Felt::ONE]),
+                ],
+            ),
+            38..=42 => {
+                let other = counters[rng.below(counters.len() as u64) as usize];
+                g.invoke(
+                    &sender,
+                    nonce,
+                    &[call(
+                        counter,
+                        "call_and_catch",
+                        vec![*other.0.key(), fail, Felt::ONE, Felt::TWO],
+                    )],
+                )
+            }
+            43..=54 => {
+                let token = if rng.chance(0.5) { x } else { y };
+                let amount = 1 + rng.below(1_000_000) as u128;
+                g.invoke(
+                    &sender,
+                    nonce,
+                    &[call(
+                        pool,
+                        "swap",
+                        vec![*token.0.key(), Felt::from(amount), Felt::ZERO],
+                    )],
+                )
+            }
+            55..=62 => {
+                let id = rng.below(32);
+                g.invoke(
+                    &sender,
+                    nonce,
+                    &[call(
+                        nft,
+                        "mint",
+                        vec![*sender.address.0.key(), Felt::from(id), Felt::ZERO],
+                    )],
+                )
+            }
+            63..=66 => g.invoke(
+                &sender,
+                nonce,
+                &[call(nft, "mint_next", vec![*sender.address.0.key()])],
+            ),
+            67..=71 => {
+                // Deploy a counter (salt collisions revert), or the late class (fails before its
+                // declare).
+                let class = if rng.chance(0.5) {
+                    counter_class
+                } else {
+                    late_hash
+                };
+                let salt = Felt::from(rng.below(8));
+                g.invoke(
+                    &sender,
+                    nonce,
+                    &[call(
+                        counter,
+                        "deploy_counter",
+                        vec![class.0, salt, Felt::from(7)],
+                    )],
+                )
+            }
+            72..=74 if !declared || rng.chance(0.3) => {
+                // A second declare of the class is rejected: no nonce bump.
+                bump = !declared;
+                declared = true;
+                g.declare(&sender, nonce, late_hash, late_class.clone())
+            }
+            75..=76 if params.validate && !account_deployed => {
+                account_deployed = true;
+                bump = false;
+                deploy_account.clone()
+            }
+            77..=80 => {
+                bump = false;
+                let paid = if rng.chance(0.8) { 1 } else { 0 };
+                let calldata = vec![Felt::from(0xe7), Felt::from(1 + rng.below(5))];
+                Transaction::l1_handler(
+                    L1HandlerTransaction {
+                        version: TransactionVersion::ZERO,
+                        nonce: Nonce(Felt::from(i)),
+                        contract_address: counter,
+                        entry_point_selector: EntryPointSelector(selector_from_name("deposit").0),
+                        calldata: Calldata(std::sync::Arc::new(calldata)),
+                    },
+                    paid,
+                    &g.context.chain_id,
+                )
+                .expect("an L1 handler hashes")
+            }
+            81..=84 if params.validate => {
+                bump = false;
+                g.invoke_with(
+                    &sender,
+                    nonce,
+                    &[call(counter, "increase", vec![Felt::ONE])],
+                    default_bounds(),
+                    false,
+                )
+            }
+            85..=88 => {
+                bump = false;
+                g.invoke(
+                    &sender,
+                    nonce + 1 + rng.below(2),
+                    &[call(counter, "increase", vec![Felt::ONE])],
+                )
+            }
+            89..=91 => g.invoke_with(
+                &sender,
+                nonce,
+                &[call(counter, "spin", vec![Felt::from(1_000_000_000u64)])],
+                bounds(2_000_000, 1),
+                true,
+            ),
+            _ => {
+                let to = accounts[rng.below(accounts.len() as u64) as usize].address;
+                g.invoke(
+                    &sender,
+                    nonce,
+                    &[
+                        g.transfer_call(to, 5),
+                        call(counter, "increase", vec![Felt::ONE]),
+                    ],
+                )
+            }
+        };
+        if bump {
+            nonces[who] += 1;
+        }
+        txs.push(tx);
+    }
+    Ok(StarknetBlock { genesis, txs })
+}
