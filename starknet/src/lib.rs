@@ -18,6 +18,7 @@ mod execution;
 pub mod fee;
 pub mod gas;
 pub mod genesis;
+pub mod genesis_file;
 pub mod receipt;
 pub mod state;
 pub mod transaction;

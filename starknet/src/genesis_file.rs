@@ -1,0 +1,332 @@
+//! Loading a base state and block context from a JSON genesis file.
+//!
+//! ```json
+//! {
+//!   "format": "starkstm-genesis/1",
+//!   "block": { "number": 10, "timestamp": 1700000000, "sequencer": "0x5e9",
+//!              "fee_token": "0x4718", "chain_id": "SN_STARKSTM", "l2_gas_price": 1 },
+//!   "classes": [
+//!     { "builtin": "erc20" },
+//!     { "casm": "path/to/class.casm.json", "sierra": "path/to/class.sierra.json" },
+//!     { "casm": "path/to/other.casm.json", "class_hash": "0x1234" }
+//!   ],
+//!   "contracts": [ { "address": "0x4718", "class": "erc20" },
+//!                  { "address": "0xc0", "class": "0x1234" } ],
+//!   "storage": [ { "address": "0xc0", "key": "0x10", "value": "0x5" } ],
+//!   "nonces": [ { "address": "0xc0", "nonce": "0x1" } ],
+//!   "erc20_balances": [ { "token": "0x4718", "owner": "0xc0", "amount": "1000000" } ]
+//! }
+//! ```
+//!
+//! Felts are `0x`-prefixed hex strings; amounts are decimal or hex strings (u128). A class is
+//! one of ours by name, or a compiled class file with either its Sierra file (the class hash is
+//! computed) or its class hash. A contract's `class` is a builtin name or a class hash. Paths are
+//! relative to the genesis file. Every section but `format` is optional; `block` defaults to
+//! [`BlockContext::new`] with sequencer `0x5e9` and fee token `0x4718`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use starknet_api::core::{ChainId, ClassHash, ContractAddress, Nonce, PatriciaKey};
+use starknet_api::state::StorageKey;
+use starknet_types_core::felt::Felt;
+
+use crate::class::{sierra_class_hash, ClassError, ContractClass};
+use crate::context::BlockContext;
+use crate::contracts::BuiltinContract;
+use crate::state::InMemoryState;
+use crate::u256::U256;
+
+/// The format tag a genesis file must carry.
+pub const GENESIS_FORMAT: &str = "starkstm-genesis/1";
+
+/// Loading a genesis file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesisError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The genesis file is not valid JSON of the format.
+    #[error("{path}: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error (with line and column).
+        source: serde_json::Error,
+    },
+    /// A class file is not a valid class.
+    #[error("{path}: {source}")]
+    Class {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: ClassError,
+    },
+    /// A value is out of range or refers to something undefined.
+    #[error("{path}: {what}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        what: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    block: Option<Block>,
+    #[serde(default)]
+    classes: Vec<ClassEntry>,
+    #[serde(default)]
+    contracts: Vec<ContractEntry>,
+    #[serde(default)]
+    storage: Vec<StorageEntry>,
+    #[serde(default)]
+    nonces: Vec<NonceEntry>,
+    #[serde(default)]
+    erc20_balances: Vec<BalanceEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Block {
+    number: Option<u64>,
+    timestamp: Option<u64>,
+    sequencer: Option<Felt>,
+    fee_token: Option<Felt>,
+    chain_id: Option<String>,
+    l2_gas_price: Option<u128>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassEntry {
+    builtin: Option<String>,
+    casm: Option<PathBuf>,
+    sierra: Option<PathBuf>,
+    class_hash: Option<Felt>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractEntry {
+    address: Felt,
+    class: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageEntry {
+    address: Felt,
+    key: Felt,
+    value: Felt,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonceEntry {
+    address: Felt,
+    nonce: Felt,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BalanceEntry {
+    token: Felt,
+    owner: Felt,
+    amount: String,
+}
+
+/// Loads a genesis file: the base state and the block context.
+pub fn load_genesis(path: &Path) -> Result<(InMemoryState, BlockContext), GenesisError> {
+    let text = read(path)?;
+    parse_genesis(&text, path)
+}
+
+fn read(path: &Path) -> Result<String, GenesisError> {
+    std::fs::read_to_string(path).map_err(|source| GenesisError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Parses genesis JSON; `path` names it in errors and anchors relative class paths.
+pub fn parse_genesis(
+    text: &str,
+    path: &Path,
+) -> Result<(InMemoryState, BlockContext), GenesisError> {
+    let invalid = |what: String| GenesisError::Invalid {
+        path: path.to_path_buf(),
+        what,
+    };
+    let file: File = serde_json::from_str(text).map_err(|source| GenesisError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if file.format != GENESIS_FORMAT {
+        return Err(invalid(format!(
+            "format is {:?}, expected {GENESIS_FORMAT:?}",
+            file.format
+        )));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let address = |f: Felt, what: &str| {
+        PatriciaKey::try_from(f)
+            .map(ContractAddress)
+            .map_err(|_| invalid(format!("{what} {f:#x} is not a contract address")))
+    };
+    let mut state = InMemoryState::new();
+    let mut builtins: HashMap<String, ClassHash> = HashMap::new();
+    for (i, entry) in file.classes.iter().enumerate() {
+        let (hash, class) = match entry {
+            ClassEntry {
+                builtin: Some(name),
+                casm: None,
+                sierra: None,
+                class_hash: None,
+            } => {
+                let contract = BuiltinContract::by_name(name)
+                    .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
+                let (hash, class) = contract.load().map_err(|source| GenesisError::Class {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                builtins.insert(name.clone(), hash);
+                (hash, class)
+            }
+            ClassEntry {
+                builtin: None,
+                casm: Some(casm),
+                sierra,
+                class_hash,
+            } => {
+                if sierra.is_some() == class_hash.is_some() {
+                    return Err(invalid(format!(
+                        "classes[{i}]: give exactly one of \"sierra\" and \"class_hash\""
+                    )));
+                }
+                let casm_path = dir.join(casm);
+                let class =
+                    ContractClass::from_casm_json(&read(&casm_path)?).map_err(|source| {
+                        GenesisError::Class {
+                            path: casm_path.clone(),
+                            source,
+                        }
+                    })?;
+                let hash = match (sierra, class_hash) {
+                    (Some(sierra), None) => {
+                        let sierra_path = dir.join(sierra);
+                        sierra_class_hash(&read(&sierra_path)?).map_err(|source| {
+                            GenesisError::Class {
+                                path: sierra_path,
+                                source,
+                            }
+                        })?
+                    }
+                    (_, h) => ClassHash(h.expect("checked above")),
+                };
+                (hash, Arc::new(class))
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\""
+                )))
+            }
+        };
+        state.declare(hash, class);
+    }
+    for (i, c) in file.contracts.iter().enumerate() {
+        let at = address(c.address, &format!("contracts[{i}].address"))?;
+        let hash = match builtins.get(&c.class) {
+            Some(h) => *h,
+            None => {
+                let felt = Felt::from_hex(&c.class).map_err(|_| {
+                    invalid(format!(
+                        "contracts[{i}].class: {:?} is neither a builtin class listed in \"classes\" nor a class hash",
+                        c.class
+                    ))
+                })?;
+                ClassHash(felt)
+            }
+        };
+        if !state.classes.contains_key(&hash) {
+            return Err(invalid(format!(
+                "contracts[{i}]: class {:#x} is not declared in \"classes\"",
+                hash.0
+            )));
+        }
+        state.deploy(at, hash);
+    }
+    for (i, s) in file.storage.iter().enumerate() {
+        let at = address(s.address, &format!("storage[{i}].address"))?;
+        let key = PatriciaKey::try_from(s.key)
+            .map(StorageKey)
+            .map_err(|_| invalid(format!("storage[{i}].key {:#x} is out of range", s.key)))?;
+        state.set_storage(at, key, s.value);
+    }
+    for (i, n) in file.nonces.iter().enumerate() {
+        let at = address(n.address, &format!("nonces[{i}].address"))?;
+        state.nonces.insert(at, Nonce(n.nonce));
+    }
+    for (i, b) in file.erc20_balances.iter().enumerate() {
+        let token = address(b.token, &format!("erc20_balances[{i}].token"))?;
+        let owner = address(b.owner, &format!("erc20_balances[{i}].owner"))?;
+        let amount = parse_u128(&b.amount).ok_or_else(|| {
+            invalid(format!(
+                "erc20_balances[{i}].amount {:?} is not a u128",
+                b.amount
+            ))
+        })?;
+        state.set_erc20_balance(token, owner, U256::from_u128(amount));
+    }
+    let block = file.block.unwrap_or(Block {
+        number: None,
+        timestamp: None,
+        sequencer: None,
+        fee_token: None,
+        chain_id: None,
+        l2_gas_price: None,
+    });
+    let sequencer = address(
+        block
+            .sequencer
+            .unwrap_or(Felt::from(crate::genesis::SEQUENCER)),
+        "block.sequencer",
+    )?;
+    let fee_token = address(
+        block
+            .fee_token
+            .unwrap_or(Felt::from(crate::genesis::FEE_TOKEN)),
+        "block.fee_token",
+    )?;
+    let mut context = BlockContext::new(sequencer, fee_token);
+    if let Some(n) = block.number {
+        context.block_number = n;
+    }
+    if let Some(t) = block.timestamp {
+        context.block_timestamp = t;
+    }
+    if let Some(c) = block.chain_id {
+        context.chain_id = ChainId::from(c);
+    }
+    if let Some(p) = block.l2_gas_price {
+        context.l2_gas_price = p;
+    }
+    Ok((state, context))
+}
+
+fn parse_u128(s: &str) -> Option<u128> {
+    match s.strip_prefix("0x") {
+        Some(hex) => u128::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
