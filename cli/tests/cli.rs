@@ -107,3 +107,84 @@ fn help_works() {
         assert!(text.contains(flag), "{flag} not in help: {text}");
     }
 }
+
+#[test]
+fn run_transfers_json_reports_identical_outputs_and_receipt_counts() {
+    for workload in ["transfers", "transfers-novalidate"] {
+        let out = starkstm(&[
+            "run",
+            "--workload",
+            workload,
+            "--txs",
+            "40",
+            "--accounts",
+            "100",
+            "--threads",
+            "2",
+            "--repeat",
+            "1",
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{workload}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(json["txs"], 40, "{json}");
+        assert_eq!(json["threads"], 2);
+        assert_eq!(json["identical"], true);
+        assert_eq!(json["succeeded"], 40, "{json}");
+        assert_eq!(json["reverted"], 0);
+        assert_eq!(json["rejected"], 0);
+        for field in [
+            "sequential_secs",
+            "parallel_secs",
+            "speedup",
+            "executions_per_tx",
+            "aborts",
+        ] {
+            assert!(json[field].is_number(), "{field} missing: {json}");
+        }
+    }
+}
+
+#[test]
+fn run_text_report_says_outputs_identical() {
+    let out = starkstm(&[
+        "run",
+        "--txs",
+        "10",
+        "--accounts",
+        "10",
+        "--threads",
+        "2",
+        "--repeat",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("outputs identical"), "{text}");
+    assert!(
+        text.contains("10 succeeded   0 reverted   0 rejected"),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_rejects_bad_arguments_in_one_line() {
+    for args in [
+        &["run", "--workload", "nope"][..],
+        &["run", "--accounts", "0"][..],
+        &["run", "--threads", "0"][..],
+    ] {
+        let out = starkstm(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
