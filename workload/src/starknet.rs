@@ -82,7 +82,8 @@ const NFT: u64 = 0xa3;
 const COUNTERS: u64 = 0xc0;
 
 /// A random block mixing every kind of transaction we execute, for property tests: fee-token
-/// transfers (some for more than the balance: reverted), counter increments (hot keys),
+/// transfers (some for more than the balance: reverted; some to the sequencer, whose balance
+/// every fee adds to), counter increments (hot keys),
 /// failing calls (reverted), failures caught by the caller, AMM swaps on one pool (a hot key),
 /// NFT mints of free or taken ids and of the next id (a hot key), deploys (some to a taken
 /// address), a declare of a class missing from the genesis (then deploys of it succeed; a
@@ -188,7 +189,12 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
         };
         let tx = match pick {
             0..=19 => {
-                let to = accounts[rng.below(accounts.len() as u64) as usize].address;
+                // Now and then to the sequencer: a real read of its balance, under the fees.
+                let to = if rng.chance(0.1) {
+                    g.context.sequencer
+                } else {
+                    accounts[rng.below(accounts.len() as u64) as usize].address
+                };
                 let amount = if rng.chance(0.1) {
                     1u128 << 100
                 } else {
