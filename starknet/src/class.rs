@@ -206,3 +206,55 @@ pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
     };
     Ok(class.calculate_class_hash())
 }
+
+/// Prepared classes by compiled class hash, shared by every block and worker: a [`BaseState`]
+/// backed by a database stores CASM, and preparing it costs milliseconds, so prepare each class
+/// once per process.
+///
+/// [`BaseState`]: crate::BaseState
+#[derive(Debug, Default)]
+pub struct ClassCache {
+    classes: parking_lot::RwLock<HashMap<CompiledClassHash, std::sync::Arc<ContractClass>>>,
+}
+
+impl ClassCache {
+    /// An empty cache.
+    pub fn new() -> ClassCache {
+        ClassCache::default()
+    }
+
+    /// The class with `compiled_class_hash`, prepared from `casm_json()` the first time.
+    pub fn get_or_prepare(
+        &self,
+        compiled_class_hash: CompiledClassHash,
+        casm_json: impl FnOnce() -> String,
+    ) -> Result<std::sync::Arc<ContractClass>, ClassError> {
+        if let Some(class) = self.classes.read().get(&compiled_class_hash) {
+            return Ok(class.clone());
+        }
+        let class = std::sync::Arc::new(ContractClass::from_casm_json(&casm_json())?);
+        if class.compiled_class_hash() != compiled_class_hash {
+            return Err(ClassError::Invalid(format!(
+                "the class hashes to {:#x}, not {:#x}",
+                class.compiled_class_hash().0,
+                compiled_class_hash.0
+            )));
+        }
+        Ok(self
+            .classes
+            .write()
+            .entry(compiled_class_hash)
+            .or_insert(class)
+            .clone())
+    }
+
+    /// How many classes are cached.
+    pub fn len(&self) -> usize {
+        self.classes.read().len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

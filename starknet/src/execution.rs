@@ -241,13 +241,16 @@ fn run_call(
         stop: None,
     };
     processor.steps_left = processor.ctx.steps_left;
-    let run = runner.run_from_entrypoint(
-        entry_point.offset,
-        &arg_refs,
-        false,
-        Some(program_segment_size),
-        &mut processor,
-    );
+    // A class from elsewhere could make cairo-vm panic; that fails this call, not the block.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runner.run_from_entrypoint(
+            entry_point.offset,
+            &arg_refs,
+            false,
+            Some(program_segment_size),
+            &mut processor,
+        )
+    }));
     let stop = processor.stop.take();
     let steps_left = processor.steps_left;
     let steps = runner.vm.get_current_step();
@@ -266,6 +269,22 @@ fn run_call(
     if let Some(stop) = stop {
         return Err(stop);
     }
+    let run = match run {
+        Ok(run) => run,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return Ok(CallResult {
+                failed: true,
+                retdata: vec![short_string("ENTRYPOINT_FAILED")],
+                gas_consumed: request.initial_gas,
+                reason: Some(format!("cairo-vm panicked: {message}")),
+            });
+        }
+    };
     if let Err(e) = run {
         if ctx.steps_left == 0 {
             return Err(ExecError::OutOfSteps);
@@ -788,7 +807,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             "GetExecutionInfo" => Ok(Outcome::Ok(Response::ExecutionInfo)),
             "Deploy" => {
                 if validate {
-                    return fail("Deploy is not allowed in validate");
+                    return fail("Validate: no Deploy");
                 }
                 let class_hash = ClassHash(req.felt(0)?);
                 let salt = ContractAddressSalt(req.felt(1)?);
@@ -827,7 +846,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             }
             "ReplaceClass" => {
                 if validate {
-                    return fail("ReplaceClass is not allowed in validate");
+                    return fail("Validate: no ReplaceClass");
                 }
                 let class_hash = ClassHash(req.felt(0)?);
                 if self
@@ -846,7 +865,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             }
             "SendMessageToL1" => {
                 if validate {
-                    return fail("SendMessageToL1 is not allowed in validate");
+                    return fail("Validate: no SendMessageToL1");
                 }
                 let to_address = req.felt(0)?;
                 let payload = req.span(1)?;
@@ -859,7 +878,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             }
             "GetBlockHash" => {
                 if validate {
-                    return fail("GetBlockHash is not allowed in validate");
+                    return fail("Validate: no GetBlockHash");
                 }
                 let Some(number) = felt_to_u64(req.felt(0)?) else {
                     return fail("Block number out of range");
@@ -904,7 +923,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             }
             "GetClassHashAt" => {
                 if validate {
-                    return fail("GetClassHashAt is not allowed in validate");
+                    return fail("Validate: no GetClassHashAt");
                 }
                 let Some(address) = address_of(req.felt(0)?) else {
                     return fail("Invalid contract address");

@@ -190,3 +190,31 @@ fn a_recent_compilers_contract_with_a_segment_arena_runs() {
     let r = &out.outputs()[0];
     assert_eq!(r.status, Status::Succeeded, "{r:?}");
 }
+
+#[test]
+fn the_class_cache_prepares_each_class_once_and_checks_its_hash() {
+    let cache = starkstm_starknet::class::ClassCache::new();
+    let erc20 = ContractClass::from_casm_json(contracts::ERC20.casm).unwrap();
+    let hash = erc20.compiled_class_hash();
+    let mut prepared = 0;
+    let a = cache
+        .get_or_prepare(hash, || {
+            prepared += 1;
+            contracts::ERC20.casm.to_string()
+        })
+        .unwrap();
+    let b = cache
+        .get_or_prepare(hash, || unreachable!("cached"))
+        .unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(prepared, 1);
+    assert_eq!(cache.len(), 1);
+    let wrong = cache.get_or_prepare(
+        starkstm_starknet::starknet_api::core::CompiledClassHash(starkstm_starknet::Felt::ONE),
+        || contracts::COUNTER.casm.to_string(),
+    );
+    assert!(wrong
+        .unwrap_err()
+        .to_string()
+        .contains("the class hashes to"));
+}

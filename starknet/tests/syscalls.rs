@@ -232,25 +232,183 @@ fn an_unsupported_syscall_fails_the_call_with_its_name() {
 }
 
 #[test]
-fn syscalls_forbidden_in_validate_reject_the_transaction() {
-    // An account whose __validate__ deploys is not expressible with our contracts; instead
-    // check the rule through execute: the same syscalls are allowed there.
+fn a_syscall_forbidden_in_validate_rejects_the_transaction() {
+    // An account whose __validate__ (and __execute__) ask for a class hash, which __validate__
+    // may not do: the transaction is rejected, with the reason.
+    let mut g = genesis(1);
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0xacc7));
+    g.state.declare(
+        hash,
+        std::sync::Arc::new(class_hash_at_class(&["__validate__", "__execute__"])),
+    );
+    let account = starkstm_starknet::genesis::Account {
+        address: address(0xacc7_u64),
+        private_key: felt(1),
+    };
+    g.state.deploy(account.address, hash);
+    g.state.set_erc20_balance(
+        g.context.fee_token,
+        account.address,
+        starkstm_starknet::U256::from_u128(1 << 100),
+    );
+    let out = execute(&g, &[g.invoke(&account, 0, &[])]);
+    let reason = rejected_reason(&out.outputs()[0]);
+    assert!(
+        reason.contains("__validate__ failed") && reason.contains("Validate: no GetClassHashAt"),
+        "{reason}"
+    );
+    assert!(out.state_changes().is_empty());
+}
+
+/// A class written in CASM by hand (no compiler we can run has `get_class_hash_at`): each of
+/// `entry_points` asks for the class hash at `calldata[0]` and stores it at storage key 0x77; if
+/// the syscall fails, the call fails with the syscall's revert data.
+fn class_hash_at_class(entry_points: &[&str]) -> starkstm_starknet::ContractClass {
+    use cairo_lang_casm::casm;
+    use cairo_lang_casm::instructions::Instruction;
+    use cairo_lang_starknet_classes::casm_contract_class::{
+        CasmContractClass, CasmContractEntryPoint, CasmContractEntryPoints,
+    };
+    use num_bigint::{BigInt, BigUint};
+
+    let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
+    let (get, write) = (selector("GetClassHashAt"), selector("StorageWrite"));
+    // Arguments: [fp-6] gas, [fp-5] syscall pointer, [fp-4] calldata start, [fp-3] end.
+    let head = casm! {
+        [ap + 0] = get, ap++;
+        [ap - 1] = [[fp - 5] + 0];
+        [fp - 6] = [[fp - 5] + 1];
+        [ap + 0] = [[fp - 4] + 0], ap++;
+        [ap - 1] = [[fp - 5] + 2];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5]) %}
+        [ap + 0] = [[fp - 5] + 4], ap++;
+    };
+    let success = casm! {
+        [ap + 0] = write, ap++;
+        [ap - 1] = [[fp - 5] + 6];
+        [ap + 0] = [[fp - 5] + 3], ap++;
+        [ap - 1] = [[fp - 5] + 7];
+        [ap + 0] = 0, ap++;
+        [ap - 1] = [[fp - 5] + 8];
+        [ap + 0] = 0x77, ap++;
+        [ap - 1] = [[fp - 5] + 9];
+        [ap + 0] = [[fp - 5] + 5], ap++;
+        [ap - 1] = [[fp - 5] + 10];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5] + 6) %}
+        [ap + 0] = [[fp - 5] + 11], ap++;
+        [ap + 0] = [fp - 5] + 13, ap++;
+        [ap + 0] = 0, ap++;
+        [ap + 0] = [fp - 5] + 13, ap++;
+        [ap + 0] = [fp - 5] + 13, ap++;
+        ret;
+    };
+    // The failure response is [gas, 1, revert_start, revert_end]: return it as a panic.
+    let failure = casm! {
+        [ap + 0] = [[fp - 5] + 3], ap++;
+        [ap + 0] = [fp - 5] + 7, ap++;
+        [ap + 0] = 1, ap++;
+        [ap + 0] = [[fp - 5] + 5], ap++;
+        [ap + 0] = [[fp - 5] + 6], ap++;
+        ret;
+    };
+    let size = |code: &[Instruction]| code.iter().map(|i| i.body.op_size()).sum::<usize>();
+    let to_failure = BigInt::from(2 + size(&success.instructions));
+    let jump = casm! { jmp rel to_failure if [ap - 1] != 0; };
+    let mut bytecode = Vec::new();
+    let mut hints = Vec::new();
+    for instruction in [head, jump, success, failure]
+        .iter()
+        .flat_map(|c| &c.instructions)
+    {
+        if !instruction.hints.is_empty() {
+            hints.push((bytecode.len(), instruction.hints.clone()));
+        }
+        for word in instruction.assemble().encode() {
+            let word = word.to_biguint().expect("non-negative");
+            bytecode.push(cairo_lang_utils::bigint::BigUintAsHex { value: word });
+        }
+    }
+    let external = entry_points
+        .iter()
+        .map(|name| CasmContractEntryPoint {
+            selector: BigUint::from_bytes_be(
+                &starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(name)
+                    .0
+                    .to_bytes_be(),
+            ),
+            offset: 0,
+            builtins: vec![],
+        })
+        .collect();
+    let casm = CasmContractClass {
+        prime: BigUint::parse_bytes(
+            b"800000000000011000000000000000000000000000000000000000000000001",
+            16,
+        )
+        .unwrap(),
+        compiler_version: "hand-written".into(),
+        bytecode,
+        bytecode_segment_lengths: None,
+        hints,
+        pythonic_hints: None,
+        entry_points_by_type: CasmContractEntryPoints {
+            external,
+            l1_handler: vec![],
+            constructor: vec![],
+        },
+    };
+    starkstm_starknet::ContractClass::from_casm(casm).unwrap()
+}
+
+#[test]
+fn get_class_hash_at_reads_the_class_of_an_address() {
     let mut g = genesis(1);
     let c = with_counters(&mut g, 1)[0];
-    let a = g.accounts[0];
-    let counter_class = class_hash(&g, "counter").0;
-    let out = execute(
-        &g,
-        &[g.invoke(
-            &a,
-            0,
-            &[call(
-                c,
-                "deploy_counter",
-                &[counter_class, felt(5), felt(1)],
-            )],
-        )],
+    let probe_hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x9a55));
+    g.state.declare(
+        probe_hash,
+        std::sync::Arc::new(class_hash_at_class(&["class_hash_at"])),
     );
-    assert_eq!(out.outputs()[0].status, Status::Succeeded);
-    assert_eq!(out.outputs()[0].resources.syscalls["Deploy"], 1);
+    let probe = address(0x9a55_u64);
+    g.state.deploy(probe, probe_hash);
+    let a = g.accounts[0];
+    let counter_hash = class_hash(&g, "counter");
+    let txs = [
+        g.invoke(&a, 0, &[call(probe, "class_hash_at", &[*c.0.key()])]),
+        // An address with no contract: class hash zero.
+        g.invoke(
+            &a,
+            1,
+            &[
+                call(probe, "class_hash_at", &[felt(0xdead)]),
+                call(c, "increase", &[felt(1)]),
+            ],
+        ),
+    ];
+    let vm_key = starkstm_starknet::starknet_api::state::StorageKey::from(0x77_u64);
+    let out = execute(&g, &txs[..1]);
+    assert_eq!(
+        out.outputs()[0].status,
+        Status::Succeeded,
+        "{:?}",
+        out.outputs()[0]
+    );
+    assert_eq!(out.outputs()[0].resources.syscalls["GetClassHashAt"], 1);
+    let state = after(&g, &out);
+    assert_eq!(state.storage[&(probe, vm_key)], counter_hash.0);
+    let out = execute(&g, &txs);
+    assert_eq!(
+        out.outputs()[1].status,
+        Status::Succeeded,
+        "{:?}",
+        out.outputs()[1]
+    );
+    assert_eq!(
+        after(&g, &out)
+            .storage
+            .get(&(probe, vm_key))
+            .copied()
+            .unwrap_or_default(),
+        Felt::ZERO
+    );
 }
