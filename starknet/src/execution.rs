@@ -250,6 +250,7 @@ fn run_call(
             Some(program_segment_size),
             &mut processor,
         )
+        .map_err(|e| vm_error_text(&e))
     }));
     let stop = processor.stop.take();
     let steps_left = processor.steps_left;
@@ -289,7 +290,7 @@ fn run_call(
         if ctx.steps_left == 0 {
             return Err(ExecError::OutOfSteps);
         }
-        let reason = format!("Cairo execution failed: {}", vm_error_text(&e));
+        let reason = format!("Cairo execution failed: {e}");
         return Ok(CallResult {
             failed: true,
             retdata: vec![short_string("ENTRYPOINT_FAILED")],
