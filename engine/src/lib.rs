@@ -71,6 +71,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod conflicts;
 mod control;
 mod error;
 mod executor;
@@ -83,12 +84,13 @@ mod view;
 mod worker;
 
 pub use config::Config;
+pub use conflicts::ConflictStructure;
 pub use control::{BlockControl, CommitDecision, CommitHook};
 pub use error::{Error, InvariantViolation};
 pub use executor::TransactionExecutor;
 pub use output::{BlockOutput, ParallelOutput, StateChanges};
 pub use parallel::{ParallelExecutor, StartError};
-pub use sequential::SequentialExecutor;
+pub use sequential::{SequentialExecutor, TxTrace};
 pub use starkstm_primitives::{Incarnation, TxIndex, Version};
 pub use starkstm_versioned_state::{Key, NoDelta, Value};
 pub use stats::ExecutionStats;

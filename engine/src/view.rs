@@ -79,6 +79,9 @@ enum Backend<'a, K: Key, V: Value> {
     Sequential {
         state: &'a HashMap<K, V>,
         storage: &'a dyn Storage<K, V>,
+        /// Records every key read below the transaction's own writes (for
+        /// [`SequentialExecutor::execute_block_traced`](crate::SequentialExecutor)).
+        trace: bool,
     },
 }
 
@@ -130,8 +133,16 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
         tx: TxIndex,
         state: &'a HashMap<K, V>,
         storage: &'a dyn Storage<K, V>,
+        trace: bool,
     ) -> TxView<'a, K, V> {
-        TxView::new(tx, Backend::Sequential { state, storage })
+        TxView::new(
+            tx,
+            Backend::Sequential {
+                state,
+                storage,
+                trace,
+            },
+        )
     }
 
     fn new(tx: TxIndex, backend: Backend<'a, K, V>) -> TxView<'a, K, V> {
@@ -188,12 +199,23 @@ impl<'a, K: Key, V: Value> TxView<'a, K, V> {
             return Err(interrupt.error());
         }
         match self.backend {
-            Backend::Sequential { state, storage } => match state.get(key) {
-                Some(value) => Ok(value.clone()),
-                None => storage
-                    .read(key)
-                    .map_err(|e| self.interrupt(Interrupt::Storage(e))),
-            },
+            Backend::Sequential {
+                state,
+                storage,
+                trace,
+            } => {
+                let value = match state.get(key) {
+                    Some(value) => value.clone(),
+                    None => storage
+                        .read(key)
+                        .map_err(|e| self.interrupt(Interrupt::Storage(e)))?,
+                };
+                if trace {
+                    self.reads
+                        .push(key.clone(), ReadOrigin::Storage, value.clone());
+                }
+                Ok(value)
+            }
             Backend::Parallel {
                 store,
                 storage,

@@ -41,6 +41,17 @@ fn check_stats(stats: &ExecutionStats, txs: usize) {
 /// Runs `block` both ways and asserts equality.
 fn assert_equivalent(block: &[MockTransaction], base: &HashMap<u32, u64>, threads: usize) {
     let sequential = SequentialExecutor::new().execute_block(&MockVm, base, block);
+    // Tracing the sequential run changes nothing but what it returns besides.
+    if let Ok(reference) = &sequential {
+        let (traced, traces) = SequentialExecutor::new()
+            .execute_block_traced(&MockVm, base, block)
+            .expect("the traced run succeeds like the plain one");
+        assert_eq!(&traced, reference);
+        assert_eq!(traces.len(), block.len());
+        let structure = starkstm_engine::ConflictStructure::from_traces(&traces);
+        assert!(structure.critical_path <= structure.work);
+        assert!(structure.speedup_bound(threads) <= threads as f64 + 1e-9);
+    }
     let parallel = executor(threads).execute_block(&MockVm, base, block);
     match (sequential, parallel) {
         (Ok(sequential), Ok(parallel)) => {

@@ -243,14 +243,15 @@ fn run_call(
     processor.steps_left = processor.ctx.steps_left;
     // A class from elsewhere could make cairo-vm panic; that fails this call, not the block.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runner.run_from_entrypoint(
-            entry_point.offset,
-            &arg_refs,
-            false,
-            Some(program_segment_size),
-            &mut processor,
-        )
-        .map_err(|e| vm_error_text(&e))
+        runner
+            .run_from_entrypoint(
+                entry_point.offset,
+                &arg_refs,
+                false,
+                Some(program_segment_size),
+                &mut processor,
+            )
+            .map_err(|e| vm_error_text(&e))
     }));
     let stop = processor.stop.take();
     let steps_left = processor.steps_left;

@@ -16,6 +16,7 @@ pub mod mock;
 pub mod presets;
 pub mod rng;
 pub mod starknet;
+pub mod starknet_workloads;
 pub mod work;
 
 pub use mock::{MockError, MockKey, MockOutput, MockStatus, MockTransaction, MockVm, Op};

@@ -1,0 +1,357 @@
+//! The named Starknet workloads of `starkstm run`, `bench` and the benchmarks: seeded,
+//! deterministic blocks over a generated world (a genesis with accounts, the fee token, two more
+//! tokens, an AMM pool, an NFT collection and counters).
+//!
+//! | workload | transactions | contention |
+//! |---|---|---|
+//! | `transfers` | signed fee-token transfers, senders round-robin, recipients uniform | a transfer conflicts with a later one only when one's recipient is the other's sender or both pick the same recipient: rare with many accounts |
+//! | `transfers-novalidate` | the same, accounts skip the signature check (Starknet's reference benchmark) | as `transfers`; transactions are 2.7× cheaper, so engine overhead weighs more |
+//! | `transfers-zipf` | transfers to Zipf(1)-distributed recipients | a few hot recipients: their balances chain the transactions that pay them |
+//! | `hot-recipient` | transfers, a fifth of them to one hot account | the hot account's balance is a chain through a fifth of the block |
+//! | `nonce-chains` | transfers from 8 senders only | each sender's transactions form a nonce chain: at most 8 can run at once |
+//! | `hot-counter` | every transaction increments one counter | one full chain: the engine must run it at sequential speed |
+//! | `amm` | swaps on one pool | the pool's reserves chain every swap |
+//! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
+//! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
+//!
+//! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
+//! `failing > 0`, that share of transactions is replaced by one that fails: an overdraft
+//! (reverted), a failing call (reverted) or a stale nonce (rejected).
+
+use starkstm_starknet::contracts;
+use starkstm_starknet::genesis::{address, Account, Call, Genesis, GenesisConfig};
+use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
+use starkstm_starknet::starknet_api::core::ContractAddress;
+use starkstm_starknet::{ClassError, Felt, U256};
+
+use crate::presets::Zipf;
+use crate::rng::Rng;
+use crate::starknet::StarknetBlock;
+
+/// A named Starknet workload (see the module doc for what each one stresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Workload {
+    /// A realistic mix.
+    Mix,
+    /// Signed transfers to uniform recipients.
+    Transfers,
+    /// Transfers from accounts that skip validation.
+    TransfersNovalidate,
+    /// Transfers to Zipf-distributed recipients.
+    TransfersZipf,
+    /// Transfers, a fifth to one hot account.
+    HotRecipient,
+    /// Transfers from 8 senders.
+    NonceChains,
+    /// Increments of one counter.
+    HotCounter,
+    /// Swaps on one pool.
+    Amm,
+    /// NFT mints.
+    Mint,
+}
+
+impl Workload {
+    /// Every workload, in the order `bench` sweeps them.
+    pub const ALL: [Workload; 9] = [
+        Workload::Mix,
+        Workload::Transfers,
+        Workload::TransfersNovalidate,
+        Workload::TransfersZipf,
+        Workload::HotRecipient,
+        Workload::NonceChains,
+        Workload::HotCounter,
+        Workload::Amm,
+        Workload::Mint,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Mix => "mix",
+            Workload::Transfers => "transfers",
+            Workload::TransfersNovalidate => "transfers-novalidate",
+            Workload::TransfersZipf => "transfers-zipf",
+            Workload::HotRecipient => "hot-recipient",
+            Workload::NonceChains => "nonce-chains",
+            Workload::HotCounter => "hot-counter",
+            Workload::Amm => "amm",
+            Workload::Mint => "mint",
+        }
+    }
+
+    /// The workload named `name`.
+    pub fn from_name(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
+    }
+}
+
+impl std::fmt::Display for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct WorkloadSpec {
+    /// The workload.
+    pub workload: Workload,
+    /// Transactions.
+    pub txs: usize,
+    /// Accounts in the genesis.
+    pub accounts: usize,
+    /// Share of transactions replaced by failing ones (0 to 1).
+    pub failing: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+const COUNTERS: u64 = 0xc0;
+const N_COUNTERS: u64 = 16;
+const TOKEN_X: u64 = 0xa0;
+const TOKEN_Y: u64 = 0xa1;
+const POOL: u64 = 0xa2;
+const NFT: u64 = 0xa3;
+
+/// The generated world: a genesis plus the contracts the workloads call.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The genesis (accounts, fee token, classes).
+    pub genesis: Genesis,
+    /// Counters.
+    pub counters: Vec<ContractAddress>,
+    /// The pool's two tokens.
+    pub tokens: [ContractAddress; 2],
+    /// The AMM pool.
+    pub pool: ContractAddress,
+    /// The NFT collection.
+    pub nft: ContractAddress,
+}
+
+impl World {
+    /// Builds the world over `accounts` accounts (checking signatures or not).
+    pub fn new(accounts: usize, validate: bool, seed: u64) -> Result<World, ClassError> {
+        let mut g = Genesis::new(&GenesisConfig {
+            accounts: accounts.max(1),
+            validate,
+            seed,
+            ..GenesisConfig::default()
+        })?;
+        let counters: Vec<_> = (0..N_COUNTERS)
+            .map(|i| {
+                let at = address(COUNTERS + i);
+                g.deploy(contracts::COUNTER, at, &[]);
+                at
+            })
+            .collect();
+        let (x, y, pool, nft) = (
+            address(TOKEN_X),
+            address(TOKEN_Y),
+            address(POOL),
+            address(NFT),
+        );
+        let reserve = 1_000_000_000_000_000_u128;
+        for token in [x, y] {
+            g.deploy(contracts::ERC20, token, &[]);
+            g.state
+                .set_erc20_balance(token, pool, U256::from_u128(reserve));
+            for account in g.accounts.clone() {
+                g.state
+                    .set_erc20_balance(token, account.address, U256::from_u128(reserve));
+                let low = get_storage_var_address(
+                    "allowances",
+                    &[*account.address.0.key(), *pool.0.key()],
+                );
+                let high = low.next_storage_key().expect("below the bound");
+                g.state.set_storage(token, low, Felt::from(u128::MAX));
+                g.state.set_storage(token, high, Felt::from(u128::MAX));
+            }
+        }
+        g.deploy(
+            contracts::AMM,
+            pool,
+            &[
+                ("token0", &[], *x.0.key()),
+                ("token1", &[], *y.0.key()),
+                ("reserve0", &[], Felt::from(reserve)),
+                ("reserve1", &[], Felt::from(reserve)),
+            ],
+        );
+        g.deploy(contracts::NFT, nft, &[]);
+        Ok(World {
+            genesis: g,
+            counters,
+            tokens: [x, y],
+            pool,
+            nft,
+        })
+    }
+}
+
+fn call(to: ContractAddress, entry_point: &'static str, calldata: Vec<Felt>) -> Call {
+    Call {
+        to,
+        entry_point,
+        calldata,
+    }
+}
+
+/// Generates the block `spec` describes.
+pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
+    let validate = spec.workload != Workload::TransfersNovalidate;
+    let world = World::new(spec.accounts, validate, spec.seed)?;
+    let g = &world.genesis;
+    let accounts: Vec<Account> = g.accounts.clone();
+    let n = accounts.len();
+    let mut rng = Rng::new(spec.seed ^ 0x574f_524b_4c4f_4144);
+    let zipf = Zipf::new(n as u32, 1.0);
+    let senders = match spec.workload {
+        Workload::NonceChains => n.min(8),
+        _ => n,
+    };
+    let mut nonces = vec![0u64; n];
+    let mut txs = Vec::with_capacity(spec.txs);
+    let counter_class = g.classes["counter"];
+    for i in 0..spec.txs {
+        let who = i % senders;
+        let sender = accounts[who];
+        let nonce = nonces[who];
+        let uniform = |rng: &mut Rng| accounts[rng.below(n as u64) as usize].address;
+        let amount = |rng: &mut Rng| 1 + rng.below(1000) as u128;
+        if spec.failing > 0.0 && rng.chance(spec.failing) {
+            let tx = match rng.below(3) {
+                0 => g.invoke(
+                    &sender,
+                    nonce,
+                    &[g.transfer_call(uniform(&mut rng), 1 << 100)],
+                ),
+                1 => g.invoke(
+                    &sender,
+                    nonce,
+                    &[call(
+                        world.counters[0],
+                        "increase_then_fail",
+                        vec![Felt::ONE],
+                    )],
+                ),
+                _ => {
+                    // A stale nonce: rejected, no bump.
+                    txs.push(g.invoke(
+                        &sender,
+                        nonce + 7,
+                        &[g.transfer_call(uniform(&mut rng), 1)],
+                    ));
+                    continue;
+                }
+            };
+            nonces[who] += 1;
+            txs.push(tx);
+            continue;
+        }
+        let calls = match spec.workload {
+            Workload::Transfers | Workload::TransfersNovalidate | Workload::NonceChains => {
+                vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))]
+            }
+            Workload::TransfersZipf => {
+                let to = accounts[zipf.sample(&mut rng) as usize].address;
+                vec![g.transfer_call(to, amount(&mut rng))]
+            }
+            Workload::HotRecipient => {
+                let to = if rng.chance(0.2) {
+                    accounts[0].address
+                } else {
+                    uniform(&mut rng)
+                };
+                vec![g.transfer_call(to, amount(&mut rng))]
+            }
+            Workload::HotCounter => vec![call(world.counters[0], "increase", vec![Felt::ONE])],
+            Workload::Amm => vec![swap(&world, &mut rng)],
+            Workload::Mint => vec![mint(&world, &sender, &mut rng)],
+            Workload::Mix => match rng.below(100) {
+                0..=54 => vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))],
+                55..=69 => {
+                    let c = world.counters[rng.below(N_COUNTERS) as usize];
+                    vec![call(c, "increase", vec![Felt::ONE])]
+                }
+                70..=79 => vec![swap(&world, &mut rng)],
+                80..=89 => vec![mint(&world, &sender, &mut rng)],
+                90..=94 => {
+                    let c = world.counters[rng.below(N_COUNTERS) as usize];
+                    vec![
+                        g.transfer_call(uniform(&mut rng), amount(&mut rng)),
+                        call(c, "increase", vec![Felt::TWO]),
+                    ]
+                }
+                _ => {
+                    let c = world.counters[rng.below(N_COUNTERS) as usize];
+                    let salt = Felt::from(rng.next_u64());
+                    vec![call(
+                        c,
+                        "deploy_counter",
+                        vec![counter_class.0, salt, Felt::ONE],
+                    )]
+                }
+            },
+        };
+        nonces[who] += 1;
+        txs.push(g.invoke(&sender, nonce, &calls));
+    }
+    Ok(StarknetBlock {
+        genesis: world.genesis,
+        txs,
+    })
+}
+
+fn swap(world: &World, rng: &mut Rng) -> Call {
+    let token = world.tokens[rng.below(2) as usize];
+    let amount = 1 + rng.below(1_000_000);
+    call(
+        world.pool,
+        "swap",
+        vec![*token.0.key(), Felt::from(amount), Felt::ZERO],
+    )
+}
+
+fn mint(world: &World, sender: &Account, rng: &mut Rng) -> Call {
+    if rng.chance(0.1) {
+        call(world.nft, "mint_next", vec![*sender.address.0.key()])
+    } else {
+        // Ids far above the next-id counter's range.
+        let id = (1u64 << 40) + rng.below(1 << 40);
+        call(
+            world.nft,
+            "mint",
+            vec![*sender.address.0.key(), Felt::from(id), Felt::ZERO],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_blocks_are_deterministic() {
+        for w in Workload::ALL {
+            assert_eq!(Workload::from_name(w.name()), Some(w));
+        }
+        let spec = WorkloadSpec {
+            workload: Workload::Mix,
+            txs: 30,
+            accounts: 20,
+            failing: 0.1,
+            seed: 3,
+        };
+        let a = generate(&spec).unwrap();
+        let b = generate(&spec).unwrap();
+        let hashes = |blk: &StarknetBlock| {
+            blk.txs
+                .iter()
+                .map(starkstm_starknet::Transaction::hash)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hashes(&a), hashes(&b));
+        assert_eq!(a.txs.len(), 30);
+    }
+}
