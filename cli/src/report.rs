@@ -48,6 +48,56 @@ pub(crate) struct Report {
     /// Transactions rejected (Starknet workloads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) rejected: Option<usize>,
+    /// The block's conflict structure (Starknet workloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) conflicts: Option<Conflicts>,
+}
+
+/// The block's conflict structure, measured from the traced sequential run.
+#[derive(Debug, Serialize)]
+pub(crate) struct Conflicts {
+    /// Transactions that read a value an earlier transaction wrote.
+    pub(crate) dependent_txs: usize,
+    /// Direct read-after-write dependencies.
+    pub(crate) edges: usize,
+    /// Total execution time of the transactions.
+    pub(crate) work_secs: f64,
+    /// The longest time-weighted dependency chain.
+    pub(crate) critical_path_secs: f64,
+    /// Transactions on it.
+    pub(crate) critical_path_txs: usize,
+    /// The best speedup any schedule could reach on 2, 8, 32 and 64 threads.
+    pub(crate) bound_2: f64,
+    pub(crate) bound_8: f64,
+    pub(crate) bound_32: f64,
+    pub(crate) bound_64: f64,
+    /// The bound at the run's thread count.
+    pub(crate) bound: f64,
+    /// Measured speedup ÷ bound.
+    pub(crate) efficiency: f64,
+}
+
+impl Conflicts {
+    pub(crate) fn new(
+        s: &starkstm_engine::ConflictStructure,
+        speedup: f64,
+        threads: usize,
+    ) -> Conflicts {
+        let bound = s.speedup_bound(threads);
+        Conflicts {
+            dependent_txs: s.dependent_txs,
+            edges: s.edges,
+            work_secs: s.work.as_secs_f64(),
+            critical_path_secs: s.critical_path.as_secs_f64(),
+            critical_path_txs: s.critical_path_txs,
+            bound_2: s.speedup_bound(2),
+            bound_8: s.speedup_bound(8),
+            bound_32: s.speedup_bound(32),
+            bound_64: s.speedup_bound(64),
+            bound,
+            efficiency: speedup / bound,
+        }
+    }
 }
 
 impl Report {
@@ -89,6 +139,7 @@ impl Report {
             succeeded: None,
             reverted: None,
             rejected: None,
+            conflicts: None,
         }
     }
 
@@ -128,6 +179,28 @@ impl Report {
         );
         if let (Some(s), Some(v), Some(j)) = (self.succeeded, self.reverted, self.rejected) {
             println!("receipts     {s} succeeded   {v} reverted   {j} rejected");
+        }
+        if let Some(c) = &self.conflicts {
+            println!(
+                "conflicts    {} of {} transactions read an earlier one's write ({} edges); \
+                 critical path {:.1} ms of {:.1} ms work ({} transactions)",
+                c.dependent_txs,
+                self.txs,
+                c.edges,
+                c.critical_path_secs * 1e3,
+                c.work_secs * 1e3,
+                c.critical_path_txs
+            );
+            println!(
+                "bound        ideal speedup {:.2}x on 2 threads, {:.1}x on 8, {:.1}x on 32, {:.1}x on 64; \
+                 this run reached {:.0}% of its {:.2}x",
+                c.bound_2,
+                c.bound_8,
+                c.bound_32,
+                c.bound_64,
+                c.efficiency * 100.0,
+                c.bound
+            );
         }
         self.print_phases();
     }

@@ -1,39 +1,51 @@
-//! `starkstm run`: a generated block of Starknet transactions, sequential vs parallel.
+//! `starkstm run`: a generated block of Starknet transactions, sequential vs parallel, with the
+//! block's conflict structure.
 
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
-use starkstm_engine::{Config, ExecutionStats, ParallelExecutor, SequentialExecutor};
-use starkstm_starknet::{BlockState, StarknetVm, Status};
-use starkstm_workload::starknet::{transfers, StarknetBlock, TransfersSpec};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use starkstm_engine::{
+    Config, ConflictStructure, ExecutionStats, ParallelExecutor, SequentialExecutor,
+};
+use starkstm_starknet::{BlockState, StarknetVm};
+use starkstm_workload::starknet::StarknetBlock;
+use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
-use crate::report::Report;
+use crate::report::{Conflicts, Report};
 
-/// A Starknet workload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Workload {
-    /// Signed fee-token transfers to uniformly random recipients, each paying its fee to the
-    /// sequencer.
-    Transfers,
-    /// The same with accounts that skip signature validation (Starknet's reference benchmark).
-    TransfersNovalidate,
+fn parse_workload(s: &str) -> Result<Workload> {
+    match Workload::from_name(s) {
+        Some(w) => Ok(w),
+        None => {
+            let names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
+            bail!(
+                "unknown workload '{s}' (expected one of: {})",
+                names.join(", ")
+            )
+        }
+    }
 }
 
 /// Arguments of `starkstm run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// What the block holds.
-    #[arg(long, value_enum, default_value = "transfers")]
+    /// What the block holds: mix, transfers, transfers-novalidate, transfers-zipf,
+    /// hot-recipient, nonce-chains, hot-counter, amm or mint (see the README).
+    #[arg(long, default_value = "mix", value_parser = parse_workload)]
     workload: Workload,
     /// Transactions in the block.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 2000)]
     txs: usize,
     /// Accounts in the generated genesis.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     accounts: u64,
+    /// Share of transactions replaced by failing ones (reverted or rejected), 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    failing: f64,
     /// Worker threads for the parallel run [default: available cores].
     #[arg(long, value_parser = crate::parse_threads)]
     threads: Option<NonZeroUsize>,
@@ -49,40 +61,47 @@ pub(crate) struct RunArgs {
     json: bool,
 }
 
-pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
-    if args.txs > 1_000_000 {
-        bail!("--txs must be at most 1000000, got {}", args.txs);
-    }
-    let threads = args.threads.unwrap_or_else(|| Config::default().threads());
-    let spec = TransfersSpec {
-        txs: args.txs,
-        accounts: args.accounts as usize,
-        validate: args.workload == Workload::Transfers,
-        seed: args.seed,
-    };
-    let block: StarknetBlock = transfers(&spec).context("generating the block")?;
+/// What one comparison of the executors measured, for `run` and `bench`.
+pub(crate) struct Measured {
+    pub(crate) report: Report,
+    pub(crate) identical: bool,
+}
+
+/// Runs `block` sequentially (traced once, then `repeat` times) and in parallel (one warm-up,
+/// then `repeat` times), compares every parallel output with the sequential one and measures
+/// the block's conflict structure.
+pub(crate) fn measure(
+    block: &StarknetBlock,
+    workload: String,
+    threads: NonZeroUsize,
+    repeat: u64,
+    progress: &ProgressBar,
+) -> Result<Measured> {
     let vm = StarknetVm::new(block.genesis.context.clone());
     let base = BlockState::new(&block.genesis.state, &block.genesis.context);
     let executor = ParallelExecutor::new(Config::new(threads)).context("starting workers")?;
-
-    // One warm-up run of each executor, then the timed runs back to back (see `mock`).
-    let sequential_run = || {
-        SequentialExecutor::new()
-            .execute_block(&vm, &base, &block.txs)
-            .context("sequential execution failed")
-    };
-    let reference = sequential_run()?;
+    progress.set_message("sequential (traced)");
+    let (reference, traces) = SequentialExecutor::new()
+        .execute_block_traced(&vm, &base, &block.txs)
+        .context("sequential execution failed")?;
+    progress.inc(1);
+    let structure = ConflictStructure::from_traces(&traces);
+    progress.set_message("sequential");
     let mut sequential_times = Vec::new();
-    for _ in 0..args.repeat {
+    for _ in 0..repeat {
         let started = Instant::now();
-        let output = sequential_run()?;
+        let output = SequentialExecutor::new()
+            .execute_block(&vm, &base, &block.txs)
+            .context("sequential execution failed")?;
         sequential_times.push(started.elapsed());
         drop(output);
+        progress.inc(1);
     }
+    progress.set_message(format!("parallel, {threads} threads"));
     let mut parallel_times = Vec::new();
     let mut identical = true;
     let mut stats = ExecutionStats::default();
-    for run in 0..=args.repeat {
+    for run in 0..=repeat {
         let started = Instant::now();
         let parallel = executor
             .execute_block(&vm, &base, &block.txs)
@@ -93,6 +112,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         if run > 0 {
             parallel_times.push(elapsed);
         }
+        progress.inc(1);
     }
     let count = |kind: &str| {
         reference
@@ -101,15 +121,6 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
             .filter(|r| r.status.kind() == kind)
             .count()
     };
-    let workload = format!(
-        "{} ({} accounts, seed {})",
-        match args.workload {
-            Workload::Transfers => "transfers",
-            Workload::TransfersNovalidate => "transfers-novalidate",
-        },
-        args.accounts,
-        args.seed
-    );
     let mut report = Report::new(
         workload,
         threads.get(),
@@ -117,24 +128,79 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         median(&mut parallel_times),
         identical,
         &stats,
-        args.repeat as usize,
+        repeat as usize,
     );
-    report.succeeded = Some(count(Status::Succeeded.kind()));
+    report.succeeded = Some(count("succeeded"));
     report.reverted = Some(count("reverted"));
     report.rejected = Some(count("rejected"));
-    if args.json {
-        report.print_json()?;
-    } else {
-        report.print_text();
+    report.conflicts = Some(Conflicts::new(&structure, report.speedup, threads.get()));
+    Ok(Measured { report, identical })
+}
+
+/// Runs each executor `1 + 2 * repeat + 1` times: the progress bar's length.
+pub(crate) fn runs_per_measure(repeat: u64) -> u64 {
+    2 * repeat + 2
+}
+
+/// A progress bar on stderr, hidden when `hidden` (JSON output) or stderr is not a terminal.
+pub(crate) fn progress_bar(len: u64, hidden: bool) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if hidden {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    Ok(if identical {
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} runs  {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
+    if args.txs > 1_000_000 {
+        bail!("--txs must be at most 1000000, got {}", args.txs);
+    }
+    if !(0.0..=1.0).contains(&args.failing) {
+        bail!("--failing must be between 0 and 1, got {}", args.failing);
+    }
+    let threads = args.threads.unwrap_or_else(|| Config::default().threads());
+    let progress = progress_bar(runs_per_measure(args.repeat), args.json);
+    progress.set_message("generating the block");
+    let spec = WorkloadSpec {
+        workload: args.workload,
+        txs: args.txs,
+        accounts: args.accounts as usize,
+        failing: args.failing,
+        seed: args.seed,
+    };
+    let block = generate(&spec).context("generating the block")?;
+    let workload = format!(
+        "{} ({} accounts, seed {}{})",
+        args.workload,
+        args.accounts,
+        args.seed,
+        if args.failing > 0.0 {
+            format!(", {}% failing", args.failing * 100.0)
+        } else {
+            String::new()
+        }
+    );
+    let measured = measure(&block, workload, threads, args.repeat, &progress)?;
+    progress.finish_and_clear();
+    if args.json {
+        measured.report.print_json()?;
+    } else {
+        measured.report.print_text();
+    }
+    Ok(if measured.identical {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-fn median(times: &mut [Duration]) -> Duration {
+pub(crate) fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
 }

@@ -114,6 +114,8 @@ struct ClassEntry {
     casm: Option<PathBuf>,
     sierra: Option<PathBuf>,
     class_hash: Option<Felt>,
+    /// A compiled class inline (with `class_hash`).
+    compiled_class: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +146,95 @@ struct BalanceEntry {
     token: Felt,
     owner: Felt,
     amount: String,
+}
+
+/// The genesis-file JSON of `state` and `context` (without the `format` field when
+/// `with_format` is false, for embedding in a block file). Our own classes are written by name,
+/// others inline.
+pub fn to_json(
+    state: &InMemoryState,
+    context: &BlockContext,
+    with_format: bool,
+) -> serde_json::Value {
+    use serde_json::json;
+    let hex = |f: &Felt| format!("{f:#x}");
+    let mut builtin_names: HashMap<ClassHash, &'static str> = HashMap::new();
+    for contract in crate::contracts::ALL {
+        if let Ok((hash, class)) = contract.load() {
+            if state.classes.get(&hash).map(|c| c.compiled_class_hash())
+                == Some(class.compiled_class_hash())
+            {
+                builtin_names.insert(hash, contract.name);
+            }
+        }
+    }
+    let mut classes: Vec<_> = state.classes.iter().collect();
+    classes.sort_by_key(|(hash, _)| **hash);
+    let classes: Vec<serde_json::Value> = classes
+        .into_iter()
+        .map(|(hash, class)| match builtin_names.get(hash) {
+            Some(name) => json!({ "builtin": name }),
+            None => json!({
+                "class_hash": hex(&hash.0),
+                "compiled_class": serde_json::to_value(class.casm()).expect("a class serializes"),
+            }),
+        })
+        .collect();
+    let mut contracts: Vec<_> = state.class_hashes.iter().collect();
+    contracts.sort();
+    let contracts: Vec<serde_json::Value> = contracts
+        .into_iter()
+        .map(|(address, hash)| {
+            let class = match builtin_names.get(hash) {
+                Some(name) => name.to_string(),
+                None => hex(&hash.0),
+            };
+            json!({ "address": hex(address.0.key()), "class": class })
+        })
+        .collect();
+    let mut storage: Vec<_> = state.storage.iter().collect();
+    storage.sort();
+    let storage: Vec<serde_json::Value> = storage
+        .into_iter()
+        .map(|((address, key), value)| {
+            json!({ "address": hex(address.0.key()), "key": hex(key.0.key()), "value": hex(value) })
+        })
+        .collect();
+    let mut nonces: Vec<_> = state.nonces.iter().collect();
+    nonces.sort();
+    let nonces: Vec<serde_json::Value> = nonces
+        .into_iter()
+        .map(|(address, nonce)| json!({ "address": hex(address.0.key()), "nonce": hex(&nonce.0) }))
+        .collect();
+    let mut value = json!({
+        "block": {
+            "number": context.block_number,
+            "timestamp": context.block_timestamp,
+            "sequencer": hex(context.sequencer.0.key()),
+            "fee_token": hex(context.fee_token.0.key()),
+            "chain_id": context.chain_id.to_string(),
+            "l2_gas_price": context.l2_gas_price,
+        },
+        "classes": classes,
+        "contracts": contracts,
+        "storage": storage,
+        "nonces": nonces,
+    });
+    if with_format {
+        value["format"] = json!(GENESIS_FORMAT);
+    }
+    value
+}
+
+/// Parses the genesis part of a block file (no `format` field); `path` names it in errors.
+pub fn from_json_value(
+    mut value: serde_json::Value,
+    path: &Path,
+) -> Result<(InMemoryState, BlockContext), GenesisError> {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("format".into(), serde_json::json!(GENESIS_FORMAT));
+    }
+    parse_genesis(&value.to_string(), path)
 }
 
 /// Loads a genesis file: the base state and the block context.
@@ -193,6 +284,7 @@ pub fn parse_genesis(
                 casm: None,
                 sierra: None,
                 class_hash: None,
+                compiled_class: None,
             } => {
                 let contract = BuiltinContract::by_name(name)
                     .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
@@ -205,9 +297,32 @@ pub fn parse_genesis(
             }
             ClassEntry {
                 builtin: None,
+                casm: None,
+                sierra: None,
+                class_hash: Some(hash),
+                compiled_class: Some(json),
+            } => {
+                let casm = serde_json::from_value(json.clone()).map_err(|source| {
+                    GenesisError::Class {
+                        path: path.to_path_buf(),
+                        source: ClassError::Json {
+                            what: "compiled (CASM) contract class",
+                            source,
+                        },
+                    }
+                })?;
+                let class = ContractClass::from_casm(casm).map_err(|source| GenesisError::Class {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                (ClassHash(*hash), Arc::new(class))
+            }
+            ClassEntry {
+                builtin: None,
                 casm: Some(casm),
                 sierra,
                 class_hash,
+                compiled_class: None,
             } => {
                 if sierra.is_some() == class_hash.is_some() {
                     return Err(invalid(format!(
@@ -238,7 +353,7 @@ pub fn parse_genesis(
             }
             _ => {
                 return Err(invalid(format!(
-                    "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\""
+                    "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\", or \"compiled_class\" with \"class_hash\""
                 )))
             }
         };

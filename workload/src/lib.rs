@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod block_file;
 pub mod generator;
 pub mod mock;
 pub mod presets;

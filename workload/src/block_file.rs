@@ -1,0 +1,346 @@
+//! Block files and output files: versioned JSON, so blocks can be saved, shared, replayed and
+//! diffed.
+//!
+//! A **block file** (`"format": "starkstm-block/1"`) holds the base state and block context (the
+//! genesis-file schema of `starkstm_starknet::genesis_file`, without its `format` field) and the
+//! transactions in block order:
+//!
+//! ```json
+//! { "format": "starkstm-block/1",
+//!   "genesis": { "block": {...}, "classes": [...], "contracts": [...], "storage": [...], "nonces": [...] },
+//!   "transactions": [
+//!     { "type": "invoke", "tx": { <starknet_api InvokeTransactionV3> } },
+//!     { "type": "deploy_account", "tx": { <DeployAccountTransactionV3> } },
+//!     { "type": "declare", "tx": { <DeclareTransactionV3> }, "class": { "builtin": "nft" } },
+//!     { "type": "declare", "tx": {...}, "class": { "compiled_class": { <CASM> } } },
+//!     { "type": "l1_handler", "tx": { <L1HandlerTransaction> }, "paid_fee_on_l1": "1" } ] }
+//! ```
+//!
+//! Transaction hashes are recomputed on load. An **output file**
+//! (`"format": "starkstm-output/1"`) holds the receipts and the state diff.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use starkstm_starknet::genesis::Genesis;
+use starkstm_starknet::genesis_file::{from_json_value, to_json, GenesisError};
+use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
+use starkstm_starknet::starknet_api::state::StorageKey;
+use starkstm_starknet::starknet_api::transaction::{
+    DeclareTransactionV3, DeployAccountTransactionV3, InvokeTransactionV3, L1HandlerTransaction,
+};
+use starkstm_starknet::{contracts, ContractClass, Felt, Receipt, StateDiff, Transaction};
+
+use crate::starknet::StarknetBlock;
+
+/// The block-file format tag.
+pub const BLOCK_FORMAT: &str = "starkstm-block/1";
+/// The output-file format tag.
+pub const OUTPUT_FORMAT: &str = "starkstm-output/1";
+
+/// Reading a block or output file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockFileError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not JSON of the format (the message names line and column).
+    #[error("{path}: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// The genesis section is invalid.
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+    /// Something else is wrong; the message says what and where.
+    #[error("{path}: {what}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What and where.
+        what: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockJson {
+    format: String,
+    genesis: serde_json::Value,
+    transactions: Vec<TxJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum TxJson {
+    Invoke {
+        tx: InvokeTransactionV3,
+    },
+    DeployAccount {
+        tx: DeployAccountTransactionV3,
+    },
+    Declare {
+        tx: DeclareTransactionV3,
+        class: ClassJson,
+    },
+    L1Handler {
+        tx: L1HandlerTransaction,
+        paid_fee_on_l1: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ClassJson {
+    Builtin { builtin: String },
+    Compiled { compiled_class: serde_json::Value },
+}
+
+/// The block as block-file JSON.
+pub fn write_block(block: &StarknetBlock) -> String {
+    let g = &block.genesis;
+    let builtin_of = |class: &ContractClass| {
+        contracts::ALL.into_iter().find_map(|c| {
+            let (_, loaded) = c.load().ok()?;
+            (loaded.compiled_class_hash() == class.compiled_class_hash()).then_some(c.name)
+        })
+    };
+    let transactions = block
+        .txs
+        .iter()
+        .map(|tx| match tx {
+            Transaction::Invoke(t) => TxJson::Invoke { tx: t.tx.clone() },
+            Transaction::DeployAccount(t) => TxJson::DeployAccount { tx: t.tx.clone() },
+            Transaction::Declare(t) => TxJson::Declare {
+                tx: t.tx.clone(),
+                class: match builtin_of(&t.class) {
+                    Some(name) => ClassJson::Builtin {
+                        builtin: name.to_string(),
+                    },
+                    None => ClassJson::Compiled {
+                        compiled_class: serde_json::to_value(t.class.casm())
+                            .expect("a class serializes"),
+                    },
+                },
+            },
+            Transaction::L1Handler(t) => TxJson::L1Handler {
+                tx: t.tx.clone(),
+                paid_fee_on_l1: t.paid_fee_on_l1.to_string(),
+            },
+        })
+        .collect();
+    let json = BlockJson {
+        format: BLOCK_FORMAT.to_string(),
+        genesis: to_json(&g.state, &g.context, false),
+        transactions,
+    };
+    serde_json::to_string(&json).expect("a block serializes")
+}
+
+/// Reads a block file.
+pub fn read_block_file(path: &Path) -> Result<StarknetBlock, BlockFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BlockFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    read_block(&text, path)
+}
+
+/// Parses block-file JSON; `path` names it in errors.
+pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileError> {
+    let name = path.display().to_string();
+    let invalid = |what: String| BlockFileError::Invalid {
+        path: name.clone(),
+        what,
+    };
+    let json: BlockJson = serde_json::from_str(text).map_err(|source| BlockFileError::Json {
+        path: name.clone(),
+        source,
+    })?;
+    if json.format != BLOCK_FORMAT {
+        return Err(invalid(format!(
+            "format is {:?}, expected {BLOCK_FORMAT:?}",
+            json.format
+        )));
+    }
+    let (state, context) = from_json_value(json.genesis, path)?;
+    let chain = context.chain_id.clone();
+    let mut txs = Vec::with_capacity(json.transactions.len());
+    for (i, tx) in json.transactions.into_iter().enumerate() {
+        let built = match tx {
+            TxJson::Invoke { tx } => Transaction::invoke(tx, &chain),
+            TxJson::DeployAccount { tx } => Transaction::deploy_account(tx, &chain),
+            TxJson::Declare { tx, class } => {
+                let class = match class {
+                    ClassJson::Builtin { builtin } => {
+                        let contract =
+                            contracts::BuiltinContract::by_name(&builtin).ok_or_else(|| {
+                                invalid(format!("transactions[{i}]: no builtin class {builtin:?}"))
+                            })?;
+                        contract
+                            .load()
+                            .map_err(|e| invalid(format!("transactions[{i}]: {e}")))?
+                            .1
+                    }
+                    ClassJson::Compiled { compiled_class } => {
+                        let casm = serde_json::from_value(compiled_class)
+                            .map_err(|e| invalid(format!("transactions[{i}].class: {e}")))?;
+                        Arc::new(
+                            ContractClass::from_casm(casm)
+                                .map_err(|e| invalid(format!("transactions[{i}].class: {e}")))?,
+                        )
+                    }
+                };
+                Transaction::declare(tx, class, &chain)
+            }
+            TxJson::L1Handler { tx, paid_fee_on_l1 } => {
+                let paid = paid_fee_on_l1.parse().map_err(|_| {
+                    invalid(format!(
+                        "transactions[{i}].paid_fee_on_l1 {paid_fee_on_l1:?} is not a u128"
+                    ))
+                })?;
+                Transaction::l1_handler(tx, paid, &chain)
+            }
+        };
+        txs.push(built.map_err(|e| invalid(format!("transactions[{i}]: {e}")))?);
+    }
+    let classes = contracts::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let (hash, _) = c.load().ok()?;
+            state.classes.contains_key(&hash).then_some((c.name, hash))
+        })
+        .collect();
+    Ok(StarknetBlock {
+        genesis: Genesis {
+            state,
+            context,
+            classes,
+            accounts: Vec::new(),
+        },
+        txs,
+    })
+}
+
+/// What executing a block produced: receipts and the state diff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputFile {
+    /// `starkstm-output/1`.
+    pub format: String,
+    /// The receipts, in block order.
+    pub receipts: Vec<Receipt>,
+    /// The state diff.
+    pub state_diff: StateDiffJson,
+}
+
+/// A state diff as output files hold it: lists in key order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDiffJson {
+    /// `(address, key, value)`.
+    pub storage: Vec<(ContractAddress, StorageKey, Felt)>,
+    /// `(address, nonce)`.
+    pub nonces: Vec<(ContractAddress, Nonce)>,
+    /// `(address, class hash)`: deployed or replaced.
+    pub class_hashes: Vec<(ContractAddress, ClassHash)>,
+    /// `(class hash, compiled class hash)`: declared.
+    pub declared_classes: Vec<(ClassHash, CompiledClassHash)>,
+}
+
+impl From<&StateDiff> for StateDiffJson {
+    fn from(d: &StateDiff) -> StateDiffJson {
+        StateDiffJson {
+            storage: d.storage.iter().map(|((a, k), v)| (*a, *k, *v)).collect(),
+            nonces: d.nonces.iter().map(|(a, n)| (*a, *n)).collect(),
+            class_hashes: d.class_hashes.iter().map(|(a, c)| (*a, *c)).collect(),
+            declared_classes: d.declared_classes.iter().map(|(c, h)| (*c, *h)).collect(),
+        }
+    }
+}
+
+impl OutputFile {
+    /// An output file of `receipts` and `diff`.
+    pub fn new(receipts: Vec<Receipt>, diff: &StateDiff) -> OutputFile {
+        OutputFile {
+            format: OUTPUT_FORMAT.to_string(),
+            receipts,
+            state_diff: diff.into(),
+        }
+    }
+
+    /// Reads an output file.
+    pub fn read(path: &Path) -> Result<OutputFile, BlockFileError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BlockFileError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let file: OutputFile =
+            serde_json::from_str(&text).map_err(|source| BlockFileError::Json {
+                path: name.clone(),
+                source,
+            })?;
+        if file.format != OUTPUT_FORMAT {
+            return Err(BlockFileError::Invalid {
+                path: name,
+                what: format!("format is {:?}, expected {OUTPUT_FORMAT:?}", file.format),
+            });
+        }
+        Ok(file)
+    }
+
+    /// The differences from `other`, one line each (at most `limit`), empty if equal.
+    pub fn differences(&self, other: &OutputFile, limit: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.receipts.len() != other.receipts.len() {
+            out.push(format!(
+                "receipts: {} against {}",
+                self.receipts.len(),
+                other.receipts.len()
+            ));
+        }
+        for (i, (a, b)) in self.receipts.iter().zip(&other.receipts).enumerate() {
+            if a != b {
+                let what = if a.tx_hash != b.tx_hash {
+                    "hash"
+                } else if a.status != b.status {
+                    "status"
+                } else if a.actual_fee != b.actual_fee {
+                    "fee"
+                } else if a.events != b.events {
+                    "events"
+                } else if a.messages != b.messages {
+                    "messages"
+                } else {
+                    "resources"
+                };
+                out.push(format!("receipt {i}: {what} differs"));
+            }
+        }
+        let d = (&self.state_diff, &other.state_diff);
+        if d.0.storage != d.1.storage {
+            out.push("state diff: storage differs".into());
+        }
+        if d.0.nonces != d.1.nonces {
+            out.push("state diff: nonces differ".into());
+        }
+        if d.0.class_hashes != d.1.class_hashes {
+            out.push("state diff: deployed classes differ".into());
+        }
+        if d.0.declared_classes != d.1.declared_classes {
+            out.push("state diff: declared classes differ".into());
+        }
+        out.truncate(limit);
+        out
+    }
+}
