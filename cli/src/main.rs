@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+mod files;
 mod mock;
 mod report;
 mod run;
@@ -29,6 +30,12 @@ enum Command {
     /// Generate a block of Starknet transactions (Cairo contracts on cairo-vm), run it
     /// sequentially and in parallel, compare the outputs and report the speedup.
     Run(run::RunArgs),
+    /// Generate a block and write it to a block file.
+    Gen(files::GenArgs),
+    /// Execute a block file (in parallel, or with --sequential) and write an output file.
+    Exec(files::ExecArgs),
+    /// Compare two output files; exit 0 if identical, 1 if not, 2 if one cannot be read.
+    Diff(files::DiffArgs),
     /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
     /// outputs and report the speedup.
     Mock(mock::MockArgs),
@@ -71,6 +78,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Gen(args) => files::gen(&args),
+        Command::Exec(args) => files::exec(&args),
+        Command::Diff(args) => files::diff(&args),
         Command::Mock(args) => mock::run(&args),
     }
 }

@@ -17,7 +17,7 @@ use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
 use crate::report::{Conflicts, Report};
 
-fn parse_workload(s: &str) -> Result<Workload> {
+pub(crate) fn parse_workload(s: &str) -> Result<Workload> {
     match Workload::from_name(s) {
         Some(w) => Ok(w),
         None => {
@@ -56,6 +56,9 @@ pub(crate) struct RunArgs {
     /// medians.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Run this block file instead of generating a block.
+    #[arg(long)]
+    block: Option<std::path::PathBuf>,
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     json: bool,
@@ -174,18 +177,32 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         failing: args.failing,
         seed: args.seed,
     };
-    let block = generate(&spec).context("generating the block")?;
-    let workload = format!(
-        "{} ({} accounts, seed {}{})",
-        args.workload,
-        args.accounts,
-        args.seed,
-        if args.failing > 0.0 {
-            format!(", {}% failing", args.failing * 100.0)
-        } else {
-            String::new()
+    let (block, workload) = match &args.block {
+        Some(path) => {
+            progress.set_message("reading the block");
+            let block = starkstm_workload::block_file::read_block_file(path)?;
+            (block, format!("block file {}", path.display()))
         }
-    );
+        None => (
+            generate(&spec).context("generating the block")?,
+            String::new(),
+        ),
+    };
+    let workload = if args.block.is_some() {
+        workload
+    } else {
+        format!(
+            "{} ({} accounts, seed {}{})",
+            args.workload,
+            args.accounts,
+            args.seed,
+            if args.failing > 0.0 {
+                format!(", {}% failing", args.failing * 100.0)
+            } else {
+                String::new()
+            }
+        )
+    };
     let measured = measure(&block, workload, threads, args.repeat, &progress)?;
     progress.finish_and_clear();
     if args.json {

@@ -188,3 +188,69 @@ fn run_rejects_bad_arguments_in_one_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("starkstm-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn gen_exec_diff_round_trip_and_detect_differences() {
+    let dir = temp_dir("files");
+    let block = dir.join("block.json");
+    let p = |name: &str| dir.join(name).to_string_lossy().to_string();
+    let b = block.to_string_lossy().to_string();
+    let out = starkstm(&["gen", "--workload", "mix", "--txs", "30", "--accounts", "50", "--failing", "0.2", "-o", &b]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = starkstm(&["exec", &b, "--threads", "2", "-o", &p("par.json")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = starkstm(&["exec", &b, "--sequential", "-o", &p("seq.json")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = starkstm(&["diff", &p("par.json"), &p("seq.json")]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("identical: 30 receipts"));
+    // Change one receipt's fee: diff reports it and exits 1.
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(p("seq.json")).unwrap()).unwrap();
+    let fee = json["receipts"][4]["actual_fee"].as_u64().unwrap();
+    json["receipts"][4]["actual_fee"] = serde_json::json!(fee + 1);
+    std::fs::write(p("changed.json"), json.to_string()).unwrap();
+    let out = starkstm(&["diff", &p("par.json"), &p("changed.json")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "receipt 4: fee differs");
+    // A missing input: exit 2.
+    let out = starkstm(&["diff", &p("par.json"), &p("missing.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    // `run --block` runs the file.
+    let out = starkstm(&["run", "--block", &b, "--threads", "2", "--repeat", "1", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["identical"], true);
+    assert_eq!(json["txs"], 30);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn exec_on_a_corrupted_or_truncated_block_file_is_a_one_line_error() {
+    let dir = temp_dir("corrupt");
+    let b = dir.join("block.json").to_string_lossy().to_string();
+    let out = starkstm(&["gen", "--workload", "transfers", "--txs", "3", "--accounts", "3", "-o", &b]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&b).unwrap();
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, &text[..text.len() * 2 / 3]).unwrap();
+    let corrupted = dir.join("corrupted.json");
+    std::fs::write(&corrupted, text.replacen("\"nonce\"", "\"nonse\"", 1)).unwrap();
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, [0xff_u8, 0xfe, 0x00, 0x12]).unwrap();
+    for file in [&truncated, &corrupted, &garbage, &dir.join("missing.json")] {
+        let f = file.to_string_lossy().to_string();
+        let out = starkstm(&["exec", &f, "-o", &dir.join("o.json").to_string_lossy()]);
+        assert_eq!(out.status.code(), Some(1), "{f}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{f}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(&f), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

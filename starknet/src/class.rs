@@ -18,12 +18,12 @@ use starknet_types_core::felt::Felt;
 #[derive(Debug, thiserror::Error)]
 pub enum ClassError {
     /// The JSON is not a class of the expected format.
-    #[error("not a valid {what}: {source}")]
+    #[error("not a valid {what}: {error}")]
     Json {
         /// Which format was expected.
         what: &'static str,
         /// The parser's error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// The class is malformed (an unknown builtin, a bytecode cairo-vm rejects…).
     #[error("invalid class: {0}")]
@@ -81,9 +81,9 @@ impl ContractClass {
     /// Starknet compilers emit).
     pub fn from_casm_json(json: &str) -> Result<ContractClass, ClassError> {
         let casm: CasmContractClass =
-            serde_json::from_str(json).map_err(|source| ClassError::Json {
+            serde_json::from_str(json).map_err(|error| ClassError::Json {
                 what: "compiled (CASM) contract class",
-                source,
+                error,
             })?;
         ContractClass::from_casm(casm)
     }
@@ -168,9 +168,9 @@ impl ContractClass {
 /// Compiles a Sierra contract class (JSON) to CASM with the compiler version this crate links.
 pub fn compile_sierra(sierra_json: &str) -> Result<CasmContractClass, ClassError> {
     let sierra: SierraClass =
-        serde_json::from_str(sierra_json).map_err(|source| ClassError::Json {
+        serde_json::from_str(sierra_json).map_err(|error| ClassError::Json {
             what: "Sierra contract class",
-            source,
+            error,
         })?;
     let program = sierra
         .extract_sierra_program(false)
@@ -189,9 +189,9 @@ pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
         #[serde(default)]
         abi: serde_json::Value,
     }
-    let raw: Raw = serde_json::from_str(sierra_json).map_err(|source| ClassError::Json {
+    let raw: Raw = serde_json::from_str(sierra_json).map_err(|error| ClassError::Json {
         what: "Sierra contract class",
-        source,
+        error,
     })?;
     let abi = match raw.abi {
         serde_json::Value::String(s) => s,

@@ -46,28 +46,28 @@ pub const GENESIS_FORMAT: &str = "starkstm-genesis/1";
 #[derive(Debug, thiserror::Error)]
 pub enum GenesisError {
     /// A file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The genesis file is not valid JSON of the format.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Json {
         /// The file.
         path: PathBuf,
         /// The parser's error (with line and column).
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// A class file is not a valid class.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Class {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: ClassError,
+        error: ClassError,
     },
     /// A value is out of range or refers to something undefined.
     #[error("{path}: {what}")]
@@ -244,9 +244,9 @@ pub fn load_genesis(path: &Path) -> Result<(InMemoryState, BlockContext), Genesi
 }
 
 fn read(path: &Path) -> Result<String, GenesisError> {
-    std::fs::read_to_string(path).map_err(|source| GenesisError::Io {
+    std::fs::read_to_string(path).map_err(|error| GenesisError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -259,9 +259,9 @@ pub fn parse_genesis(
         path: path.to_path_buf(),
         what,
     };
-    let file: File = serde_json::from_str(text).map_err(|source| GenesisError::Json {
+    let file: File = serde_json::from_str(text).map_err(|error| GenesisError::Json {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     if file.format != GENESIS_FORMAT {
         return Err(invalid(format!(
@@ -288,9 +288,9 @@ pub fn parse_genesis(
             } => {
                 let contract = BuiltinContract::by_name(name)
                     .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
-                let (hash, class) = contract.load().map_err(|source| GenesisError::Class {
+                let (hash, class) = contract.load().map_err(|error| GenesisError::Class {
                     path: path.to_path_buf(),
-                    source,
+                    error,
                 })?;
                 builtins.insert(name.clone(), hash);
                 (hash, class)
@@ -305,15 +305,15 @@ pub fn parse_genesis(
                 let casm = serde_json::from_value(json.clone()).map_err(|source| {
                     GenesisError::Class {
                         path: path.to_path_buf(),
-                        source: ClassError::Json {
+                        error: ClassError::Json {
                             what: "compiled (CASM) contract class",
-                            source,
+                            error: source,
                         },
                     }
                 })?;
-                let class = ContractClass::from_casm(casm).map_err(|source| GenesisError::Class {
+                let class = ContractClass::from_casm(casm).map_err(|error| GenesisError::Class {
                     path: path.to_path_buf(),
-                    source,
+                    error,
                 })?;
                 (ClassHash(*hash), Arc::new(class))
             }
@@ -334,7 +334,7 @@ pub fn parse_genesis(
                     ContractClass::from_casm_json(&read(&casm_path)?).map_err(|source| {
                         GenesisError::Class {
                             path: casm_path.clone(),
-                            source,
+                            error: source,
                         }
                     })?;
                 let hash = match (sierra, class_hash) {
@@ -343,7 +343,7 @@ pub fn parse_genesis(
                         sierra_class_hash(&read(&sierra_path)?).map_err(|source| {
                             GenesisError::Class {
                                 path: sierra_path,
-                                source,
+                                error: source,
                             }
                         })?
                     }

@@ -43,20 +43,20 @@ pub const OUTPUT_FORMAT: &str = "starkstm-output/1";
 #[derive(Debug, thiserror::Error)]
 pub enum BlockFileError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// It is not JSON of the format (the message names line and column).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Json {
         /// The file.
         path: String,
         /// The parser's error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// The genesis section is invalid.
     #[error(transparent)]
@@ -148,9 +148,9 @@ pub fn write_block(block: &StarknetBlock) -> String {
 
 /// Reads a block file.
 pub fn read_block_file(path: &Path) -> Result<StarknetBlock, BlockFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BlockFileError::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| BlockFileError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     read_block(&text, path)
 }
@@ -162,9 +162,9 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
         path: name.clone(),
         what,
     };
-    let json: BlockJson = serde_json::from_str(text).map_err(|source| BlockFileError::Json {
+    let json: BlockJson = serde_json::from_str(text).map_err(|error| BlockFileError::Json {
         path: name.clone(),
-        source,
+        error,
     })?;
     if json.format != BLOCK_FORMAT {
         return Err(invalid(format!(
@@ -281,14 +281,14 @@ impl OutputFile {
     /// Reads an output file.
     pub fn read(path: &Path) -> Result<OutputFile, BlockFileError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BlockFileError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| BlockFileError::Io {
             path: name.clone(),
-            source,
+            error,
         })?;
         let file: OutputFile =
-            serde_json::from_str(&text).map_err(|source| BlockFileError::Json {
+            serde_json::from_str(&text).map_err(|error| BlockFileError::Json {
                 path: name.clone(),
-                source,
+                error,
             })?;
         if file.format != OUTPUT_FORMAT {
             return Err(BlockFileError::Invalid {
