@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod files;
 mod mock;
 mod report;
@@ -34,6 +35,8 @@ enum Command {
     Gen(files::GenArgs),
     /// Execute a block file (in parallel, or with --sequential) and write an output file.
     Exec(files::ExecArgs),
+    /// Sweep workloads and thread counts; print a table, write a CSV file and an SVG chart.
+    Bench(bench::BenchArgs),
     /// Compare two output files; exit 0 if identical, 1 if not, 2 if one cannot be read.
     Diff(files::DiffArgs),
     /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gen(args) => files::gen(&args),
         Command::Exec(args) => files::exec(&args),
         Command::Diff(args) => files::diff(&args),
+        Command::Bench(args) => bench::bench(&args),
         Command::Mock(args) => mock::run(&args),
     }
 }

@@ -201,29 +201,75 @@ fn gen_exec_diff_round_trip_and_detect_differences() {
     let block = dir.join("block.json");
     let p = |name: &str| dir.join(name).to_string_lossy().to_string();
     let b = block.to_string_lossy().to_string();
-    let out = starkstm(&["gen", "--workload", "mix", "--txs", "30", "--accounts", "50", "--failing", "0.2", "-o", &b]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = starkstm(&[
+        "gen",
+        "--workload",
+        "mix",
+        "--txs",
+        "30",
+        "--accounts",
+        "50",
+        "--failing",
+        "0.2",
+        "-o",
+        &b,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = starkstm(&["exec", &b, "--threads", "2", "-o", &p("par.json")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = starkstm(&["exec", &b, "--sequential", "-o", &p("seq.json")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = starkstm(&["diff", &p("par.json"), &p("seq.json")]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("identical: 30 receipts"));
     // Change one receipt's fee: diff reports it and exits 1.
-    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(p("seq.json")).unwrap()).unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p("seq.json")).unwrap()).unwrap();
     let fee = json["receipts"][4]["actual_fee"].as_u64().unwrap();
     json["receipts"][4]["actual_fee"] = serde_json::json!(fee + 1);
     std::fs::write(p("changed.json"), json.to_string()).unwrap();
     let out = starkstm(&["diff", &p("par.json"), &p("changed.json")]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "receipt 4: fee differs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "receipt 4: fee differs"
+    );
     // A missing input: exit 2.
     let out = starkstm(&["diff", &p("par.json"), &p("missing.json")]);
     assert_eq!(out.status.code(), Some(2));
     // `run --block` runs the file.
-    let out = starkstm(&["run", "--block", &b, "--threads", "2", "--repeat", "1", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = starkstm(&[
+        "run",
+        "--block",
+        &b,
+        "--threads",
+        "2",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["identical"], true);
     assert_eq!(json["txs"], 30);
@@ -234,7 +280,17 @@ fn gen_exec_diff_round_trip_and_detect_differences() {
 fn exec_on_a_corrupted_or_truncated_block_file_is_a_one_line_error() {
     let dir = temp_dir("corrupt");
     let b = dir.join("block.json").to_string_lossy().to_string();
-    let out = starkstm(&["gen", "--workload", "transfers", "--txs", "3", "--accounts", "3", "-o", &b]);
+    let out = starkstm(&[
+        "gen",
+        "--workload",
+        "transfers",
+        "--txs",
+        "3",
+        "--accounts",
+        "3",
+        "-o",
+        &b,
+    ]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&b).unwrap();
     let truncated = dir.join("truncated.json");
@@ -249,8 +305,58 @@ fn exec_on_a_corrupted_or_truncated_block_file_is_a_one_line_error() {
         assert_eq!(out.status.code(), Some(1), "{f}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{f}: {stderr}");
-        assert!(stderr.starts_with("error: ") && stderr.contains(&f), "{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(&f),
+            "{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bench_writes_a_table_a_csv_and_a_chart() {
+    let dir = temp_dir("bench");
+    let csv = dir.join("b.csv").to_string_lossy().to_string();
+    let svg = dir.join("b.svg").to_string_lossy().to_string();
+    let out = starkstm(&[
+        "bench",
+        "--workloads",
+        "transfers,hot-counter",
+        "--threads",
+        "1,2",
+        "--txs",
+        "12",
+        "--accounts",
+        "20",
+        "--csv",
+        &csv,
+        "--svg",
+        &svg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        table.lines().filter(|l| l.contains(" yes")).count(),
+        4,
+        "{table}"
+    );
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[0].starts_with("workload,threads,txs,sequential_secs"));
+    assert!(lines[1].starts_with("transfers,1,12,"));
+    assert!(lines[4].starts_with("hot-counter,2,12,") && lines[4].ends_with(",true"));
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        svg.matches("<rect x=").count(),
+        4 + 2,
+        "4 bars and 2 legend swatches"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

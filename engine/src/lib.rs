@@ -90,7 +90,7 @@ pub use error::{Error, InvariantViolation};
 pub use executor::TransactionExecutor;
 pub use output::{BlockOutput, ParallelOutput, StateChanges};
 pub use parallel::{ParallelExecutor, StartError};
-pub use sequential::{SequentialExecutor, TxTrace};
+pub use sequential::{SequentialExecutor, TracedOutput, TxTrace};
 pub use starkstm_primitives::{Incarnation, TxIndex, Version};
 pub use starkstm_versioned_state::{Key, NoDelta, Value};
 pub use stats::ExecutionStats;

@@ -59,12 +59,18 @@ impl SequentialExecutor {
         vm: &X,
         storage: &dyn Storage<X::Key, X::Value>,
         txs: &[X::Transaction],
-    ) -> Result<(BlockOutput<X>, Vec<TxTrace<X::Key>>), Error<X::Error>> {
+    ) -> Result<TracedOutput<X>, Error<X::Error>> {
         let mut traces = Vec::with_capacity(txs.len());
         let output = run(vm, storage, txs, BlockControl::new(), Some(&mut traces))?;
         Ok((output, traces))
     }
 }
+
+/// A traced sequential run's output and its per-transaction traces.
+pub type TracedOutput<X> = (
+    BlockOutput<X>,
+    Vec<TxTrace<<X as TransactionExecutor>::Key>>,
+);
 
 /// What one transaction did in a traced sequential run.
 #[derive(Clone, Debug, PartialEq, Eq)]
