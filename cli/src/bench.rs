@@ -166,9 +166,10 @@ fn chart(rows: &[Row], threads: &[NonZeroUsize], txs: usize) -> String {
     let max = rows
         .iter()
         .flat_map(|r| [r.speedup, if r.bound.is_finite() { r.bound } else { 0.0 }])
-        .fold(1.0_f64, f64::max)
-        .ceil()
-        .max(2.0);
+        .fold(1.0_f64, f64::max);
+    let step = if max > 8.0 { 2.0 } else { 0.5 };
+    // Headroom above the tallest bar or bound, rounded up to a grid line.
+    let max = ((max * 1.08) / step).ceil() * step;
     let (left, top, plot_h, group_w) = (60.0, 50.0, 300.0, 110.0);
     let width = left + group_w * workloads.len() as f64 + 160.0;
     let height = top + plot_h + 90.0;
@@ -188,12 +189,12 @@ fn chart(rows: &[Row], threads: &[NonZeroUsize], txs: usize) -> String {
         let yy = y(v);
         let _ = writeln!(
             svg,
-            r##"<line x1="{left}" x2="{}" y1="{yy}" y2="{yy}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{v:.0}x</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{yy}" y2="{yy}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{v:.1}x</text>"##,
             width - 160.0,
             left - 6.0,
             yy + 4.0
         );
-        v += if max > 8.0 { 2.0 } else { 0.5 };
+        v += step;
     }
     let bar_w = (group_w - 20.0) / threads.len() as f64;
     for (g, w) in workloads.iter().enumerate() {

@@ -96,8 +96,3 @@ pub use starkstm_versioned_state::{Key, NoDelta, Value};
 pub use stats::ExecutionStats;
 pub use storage::{Storage, StorageError};
 pub use view::{ReadError, TxView};
-
-/// The repository README's Rust examples, compiled and run as doctests.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -19,6 +19,7 @@ pub mod fee;
 pub mod gas;
 pub mod genesis;
 pub mod genesis_file;
+pub mod limits;
 pub mod receipt;
 pub mod state;
 pub mod transaction;
@@ -28,6 +29,7 @@ mod vm;
 
 pub use class::{ClassError, ContractClass};
 pub use context::BlockContext;
+pub use limits::{BlockCapacity, BlockLimits, BlockUsage};
 pub use receipt::{Event, L2ToL1Message, Receipt, Resources, Status};
 pub use state::{
     BaseState, BaseStateError, BlockState, InMemoryState, StateDiff, StateKey, StateValue,
@@ -38,3 +40,8 @@ pub use vm::{Interrupted, StarknetVm};
 
 pub use starknet_api;
 pub use starknet_types_core::felt::Felt;
+
+/// The repository README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -65,6 +65,9 @@ pub struct Resources {
     pub builtins: BTreeMap<String, u64>,
     /// Syscalls made, by syscall.
     pub syscalls: BTreeMap<String, u64>,
+    /// State keys the transaction writes (its contribution to the state diff; the sequencer's
+    /// balance counts once when it pays a fee).
+    pub state_writes: u64,
 }
 
 /// What a transaction produced: identical whichever executor ran it.

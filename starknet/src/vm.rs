@@ -242,6 +242,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
         let Flow {
             state, ctx, hash, ..
         } = self;
+        let state_writes = state.n_writes() as u64 + u64::from(credit != U256::ZERO);
         state.commit(credit);
         Ok(Receipt {
             tx_hash: hash,
@@ -249,6 +250,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             actual_fee: fee,
             resources: Resources {
                 l2_gas,
+                state_writes,
                 ..ctx.resources
             },
             events: ctx.events,
@@ -564,6 +566,7 @@ impl StarknetVm {
                 vec![],
             ));
         }
+        resources.state_writes = state.n_writes() as u64;
         state.commit(U256::ZERO);
         Ok(receipt(
             Status::Succeeded,

@@ -540,3 +540,71 @@ fn l1_handlers_run_without_an_account_and_reject_without_a_fee() {
     assert_eq!(storage(&after(&g, &out), c, "value", &[]), felt(10));
     assert!(out.outputs().iter().all(|r| r.actual_fee == 0));
 }
+
+#[test]
+fn block_limits_close_the_block_at_the_first_transaction_that_does_not_fit() {
+    use starkstm_engine::{BlockControl, SequentialExecutor};
+    use starkstm_starknet::{BlockCapacity, BlockLimits, BlockState, StarknetVm};
+    let mut g = genesis(3);
+    let c = with_counters(&mut g, 1)[0];
+    let a = g.accounts.clone();
+    // Each increase emits one event (plus the fee's Transfer): a cap of 5 events fits two.
+    let txs: Vec<_> = (0..4)
+        .map(|i| {
+            g.invoke(
+                &a[i % 3],
+                (i / 3) as u64,
+                &[call(c, "increase", &[felt(1)])],
+            )
+        })
+        .collect();
+    let vm = StarknetVm::new(g.context.clone());
+    let base = BlockState::new(&g.state, &g.context);
+    for (capacity, included, limit) in [
+        (
+            BlockCapacity {
+                events: Some(5),
+                ..Default::default()
+            },
+            2,
+            "events",
+        ),
+        (
+            BlockCapacity {
+                n_txs: Some(3),
+                ..Default::default()
+            },
+            3,
+            "transactions",
+        ),
+        (
+            BlockCapacity {
+                n_txs: Some(0),
+                ..Default::default()
+            },
+            0,
+            "transactions",
+        ),
+        (
+            BlockCapacity {
+                messages: Some(0),
+                ..Default::default()
+            },
+            4,
+            "",
+        ),
+    ] {
+        let mut limits = BlockLimits::new(capacity.clone());
+        let out = SequentialExecutor::new()
+            .execute_block_with(&vm, &base, &txs, BlockControl::new().with_hook(&mut limits))
+            .unwrap();
+        assert_eq!(out.included(), included, "{capacity:?}");
+        match limits.full() {
+            Some((tx, name)) => {
+                assert_eq!((tx.as_usize(), name), (included, limit));
+            }
+            None => assert_eq!(included, txs.len()),
+        }
+        assert_eq!(limits.used().n_txs, included as u64);
+    }
+}
