@@ -85,7 +85,14 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<ExitCode> {
         })
         .with_context(|| format!("generating {workload}"))?;
         for t in &threads {
-            let m = measure(&block, workload.to_string(), *t, args.repeat, &progress)?;
+            let m = measure(
+                &block,
+                workload.to_string(),
+                *t,
+                args.repeat,
+                None,
+                &progress,
+            )?;
             let r = &m.report;
             rows.push(Row {
                 workload: *workload,

@@ -165,7 +165,10 @@ impl Report {
             self.parallel_tps
         );
         println!("speedup      {:.2}x   {outcome}", self.speedup);
-        println!(
+        if self.executions == 0 && self.txs > 0 {
+            println!("engine       (streamed: the streaming block does not collect per-chunk statistics)");
+        } else {
+            println!(
             "engine       {:.2} executions/tx   {} aborts   {} dependency waits   {} validations{}",
             self.executions_per_tx,
             self.aborts,
@@ -177,6 +180,7 @@ impl Report {
                 ""
             }
         );
+        }
         if let (Some(s), Some(v), Some(j)) = (self.succeeded, self.reverted, self.rejected) {
             println!("receipts     {s} succeeded   {v} reverted   {j} rejected");
         }

@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Arc;
+
 use starkstm_engine::{
-    Config, ConflictStructure, ExecutionStats, ParallelExecutor, SequentialExecutor,
+    Config, ConflictStructure, ExecutionStats, ParallelExecutor, SequentialExecutor, SharedStorage,
+    StreamingBlock,
 };
-use starkstm_starknet::{BlockState, StarknetVm};
+use starkstm_starknet::{BlockState, SharedBlockState, StarknetVm};
 use starkstm_workload::starknet::StarknetBlock;
 use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
@@ -56,6 +59,11 @@ pub(crate) struct RunArgs {
     /// medians.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Stream the parallel runs: feed the block to a streaming block in batches of this many
+    /// transactions, each batch added once the one before the previous has committed (at most
+    /// two batches in flight), as a sequencer would.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: Option<u64>,
     /// Run this block file instead of generating a block.
     #[arg(long)]
     block: Option<std::path::PathBuf>,
@@ -78,11 +86,18 @@ pub(crate) fn measure(
     workload: String,
     threads: NonZeroUsize,
     repeat: u64,
+    batch: Option<usize>,
     progress: &ProgressBar,
 ) -> Result<Measured> {
     let vm = StarknetVm::new(block.genesis.context.clone());
     let base = BlockState::new(&block.genesis.state, &block.genesis.context);
-    let executor = ParallelExecutor::new(Config::new(threads)).context("starting workers")?;
+    let executor =
+        Arc::new(ParallelExecutor::new(Config::new(threads)).context("starting workers")?);
+    let shared_vm = Arc::new(vm.clone());
+    let shared_base: SharedStorage<StarknetVm> = Arc::new(SharedBlockState::new(
+        Arc::new(block.genesis.state.clone()),
+        &block.genesis.context,
+    ));
     progress.set_message("sequential (traced)");
     let (reference, traces) = SequentialExecutor::new()
         .execute_block_traced(&vm, &base, &block.txs)
@@ -106,12 +121,43 @@ pub(crate) fn measure(
     let mut stats = ExecutionStats::default();
     for run in 0..=repeat {
         let started = Instant::now();
-        let parallel = executor
-            .execute_block(&vm, &base, &block.txs)
-            .context("parallel execution failed")?;
-        let elapsed = started.elapsed();
-        identical &= parallel.output() == &reference;
-        stats = parallel.stats().clone();
+        let elapsed = match batch {
+            None => {
+                let parallel = executor
+                    .execute_block(&vm, &base, &block.txs)
+                    .context("parallel execution failed")?;
+                let elapsed = started.elapsed();
+                identical &= parallel.output() == &reference;
+                stats = parallel.stats().clone();
+                elapsed
+            }
+            Some(batch) => {
+                let stream = StreamingBlock::start(
+                    executor.clone(),
+                    shared_vm.clone(),
+                    shared_base.clone(),
+                    None,
+                    None,
+                );
+                for (k, chunk) in block.txs.chunks(batch).enumerate() {
+                    if k >= 2 {
+                        stream.wait_for((k - 1) * batch, Duration::from_secs(3600));
+                    }
+                    stream
+                        .add_txs(chunk.iter().cloned())
+                        .context("adding transactions")?;
+                }
+                stream.wait_for(block.txs.len(), Duration::from_secs(3600));
+                let output = stream.close().context("streamed execution failed")?;
+                let elapsed = started.elapsed();
+                identical &= output == reference;
+                stats = ExecutionStats::default();
+                stats.txs = block.txs.len();
+                stats.committed = output.included();
+                stats.threads = threads.get();
+                elapsed
+            }
+        };
         if run > 0 {
             parallel_times.push(elapsed);
         }
@@ -203,7 +249,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
             }
         )
     };
-    let measured = measure(&block, workload, threads, args.repeat, &progress)?;
+    let workload = match args.batch {
+        Some(b) => format!("{workload}, streamed in batches of {b}"),
+        None => workload,
+    };
+    let measured = measure(
+        &block,
+        workload,
+        threads,
+        args.repeat,
+        args.batch.map(|b| b as usize),
+        &progress,
+    )?;
     progress.finish_and_clear();
     if args.json {
         measured.report.print_json()?;

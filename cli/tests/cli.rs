@@ -360,3 +360,32 @@ fn bench_writes_a_table_a_csv_and_a_chart() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn run_streams_in_batches_with_identical_outputs() {
+    let out = starkstm(&[
+        "run",
+        "--workload",
+        "mix",
+        "--txs",
+        "60",
+        "--accounts",
+        "40",
+        "--threads",
+        "2",
+        "--batch",
+        "7",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["identical"], true, "{json}");
+    assert_eq!(json["txs"], 60);
+    assert!(json["workload"].as_str().unwrap().contains("batches of 7"));
+}

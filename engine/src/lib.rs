@@ -80,6 +80,7 @@ mod parallel;
 mod sequential;
 mod stats;
 mod storage;
+mod streaming;
 mod view;
 mod worker;
 
@@ -95,4 +96,5 @@ pub use starkstm_primitives::{Incarnation, TxIndex, Version};
 pub use starkstm_versioned_state::{Key, NoDelta, Value};
 pub use stats::ExecutionStats;
 pub use storage::{Storage, StorageError};
+pub use streaming::{BoxedHook, CloseError, SharedStorage, StreamError, StreamingBlock};
 pub use view::{ReadError, TxView};

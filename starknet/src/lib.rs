@@ -32,7 +32,8 @@ pub use context::BlockContext;
 pub use limits::{BlockCapacity, BlockLimits, BlockUsage};
 pub use receipt::{Event, L2ToL1Message, Receipt, Resources, Status};
 pub use state::{
-    BaseState, BaseStateError, BlockState, InMemoryState, StateDiff, StateKey, StateValue,
+    BaseState, BaseStateError, BlockState, InMemoryState, SharedBlockState, StateDiff, StateKey,
+    StateValue,
 };
 pub use transaction::{public_key, sign, Transaction, TxError};
 pub use u256::U256;

@@ -273,35 +273,72 @@ fn storage_error(e: BaseStateError) -> StorageError {
 
 impl<S: BaseState + ?Sized> Storage<StateKey, StateValue> for BlockState<'_, S> {
     fn read(&self, key: &StateKey) -> Result<StateValue, StorageError> {
-        let base = self.base;
-        Ok(match key {
-            StateKey::Storage(address, slot) => {
-                StateValue::Felt(base.storage_at(*address, *slot).map_err(storage_error)?)
-            }
-            StateKey::Nonce(address) => {
-                StateValue::Felt(base.nonce_at(*address).map_err(storage_error)?.0)
-            }
-            StateKey::ClassHashAt(address) => {
-                StateValue::Felt(base.class_hash_at(*address).map_err(storage_error)?.0)
-            }
-            StateKey::CompiledClassHash(class) => {
-                StateValue::Felt(base.compiled_class_hash(*class).map_err(storage_error)?.0)
-            }
-            StateKey::Class(class) => StateValue::Class(base.class(*class).map_err(storage_error)?),
-            StateKey::SequencerBalance => {
-                let (low, high) = self.sequencer_slots;
-                let low = base
-                    .storage_at(self.fee_token, low)
-                    .map_err(storage_error)?;
-                let high = base
-                    .storage_at(self.fee_token, high)
-                    .map_err(storage_error)?;
-                StateValue::U256(U256::from_felts(low, high).ok_or_else(|| {
-                    StorageError::new("the sequencer's fee-token balance is not a u256")
-                })?)
-            }
-        })
+        read_key(self.base, self.fee_token, self.sequencer_slots, key)
     }
+}
+
+/// A [`BlockState`] that owns (a share of) its base state, for a block that outlives the
+/// caller's borrow: a [`StreamingBlock`](starkstm_engine::StreamingBlock)'s coordinator thread.
+pub struct SharedBlockState<S: ?Sized> {
+    base: std::sync::Arc<S>,
+    fee_token: ContractAddress,
+    sequencer_slots: (StorageKey, StorageKey),
+}
+
+impl<S: ?Sized> fmt::Debug for SharedBlockState<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedBlockState")
+            .field("fee_token", &self.fee_token)
+            .finish()
+    }
+}
+
+impl<S: BaseState + ?Sized> SharedBlockState<S> {
+    /// The base state `base` as the block `context` reads it.
+    pub fn new(base: std::sync::Arc<S>, context: &BlockContext) -> SharedBlockState<S> {
+        SharedBlockState {
+            base,
+            fee_token: context.fee_token,
+            sequencer_slots: crate::fee::balance_slots(context.sequencer),
+        }
+    }
+}
+
+impl<S: BaseState + Send + ?Sized> Storage<StateKey, StateValue> for SharedBlockState<S> {
+    fn read(&self, key: &StateKey) -> Result<StateValue, StorageError> {
+        read_key(&*self.base, self.fee_token, self.sequencer_slots, key)
+    }
+}
+
+fn read_key<S: BaseState + ?Sized>(
+    base: &S,
+    fee_token: ContractAddress,
+    sequencer_slots: (StorageKey, StorageKey),
+    key: &StateKey,
+) -> Result<StateValue, StorageError> {
+    Ok(match key {
+        StateKey::Storage(address, slot) => {
+            StateValue::Felt(base.storage_at(*address, *slot).map_err(storage_error)?)
+        }
+        StateKey::Nonce(address) => {
+            StateValue::Felt(base.nonce_at(*address).map_err(storage_error)?.0)
+        }
+        StateKey::ClassHashAt(address) => {
+            StateValue::Felt(base.class_hash_at(*address).map_err(storage_error)?.0)
+        }
+        StateKey::CompiledClassHash(class) => {
+            StateValue::Felt(base.compiled_class_hash(*class).map_err(storage_error)?.0)
+        }
+        StateKey::Class(class) => StateValue::Class(base.class(*class).map_err(storage_error)?),
+        StateKey::SequencerBalance => {
+            let (low, high) = sequencer_slots;
+            let low = base.storage_at(fee_token, low).map_err(storage_error)?;
+            let high = base.storage_at(fee_token, high).map_err(storage_error)?;
+            StateValue::U256(U256::from_felts(low, high).ok_or_else(|| {
+                StorageError::new("the sequencer's fee-token balance is not a u256")
+            })?)
+        }
+    })
 }
 
 /// A block's state diff in `starknet_api` types, every map in key order. Entries whose value
