@@ -4,6 +4,7 @@ use starknet_api::core::{ChainId, ContractAddress};
 use starknet_types_core::felt::Felt;
 
 use crate::gas::GasCosts;
+use crate::limits::BlockCapacity;
 
 /// The block being built: number, time, sequencer, chain, fee token and gas price.
 #[derive(Clone, Debug)]
@@ -22,6 +23,13 @@ pub struct BlockContext {
     pub l2_gas_price: u128,
     /// What execution costs (see [`GasCosts`]).
     pub gas: GasCosts,
+    /// The most one transaction may use: a transaction that exceeds it could never fit in a
+    /// block, so it is rejected ("too large for a block") instead of closing the block before
+    /// it. Set it to the block's [`BlockCapacity`] when building with [`BlockLimits`]
+    /// (unlimited by default).
+    ///
+    /// [`BlockLimits`]: crate::BlockLimits
+    pub tx_capacity: BlockCapacity,
 }
 
 impl BlockContext {
@@ -36,6 +44,7 @@ impl BlockContext {
             fee_token,
             l2_gas_price: 1,
             gas: GasCosts::default(),
+            tx_capacity: BlockCapacity::default(),
         }
     }
 

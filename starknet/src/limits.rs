@@ -5,9 +5,10 @@ use starkstm_engine::{CommitDecision, CommitHook, TxIndex};
 use crate::receipt::Receipt;
 use crate::vm::StarknetVm;
 
-/// A block's capacity; `None` is unlimited. Every committed transaction counts, rejected ones
-/// included (they take a slot and their validation work), except toward gas and steps, which
-/// count what the receipt reports.
+/// A block's capacity; `None` is unlimited. Succeeded and reverted transactions count what their
+/// receipts report; rejected ones count nothing (a rejected transaction is not part of the block
+/// on chain). Set the block context's `tx_capacity` to the same capacity, so that a transaction
+/// too large for any block is rejected instead of closing an empty block.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlockCapacity {
     /// Transactions.
@@ -43,7 +44,11 @@ pub struct BlockUsage {
 }
 
 impl BlockUsage {
-    fn of(receipt: &Receipt) -> BlockUsage {
+    /// What `receipt`'s transaction uses of a block (nothing if it was rejected).
+    pub fn of(receipt: &Receipt) -> BlockUsage {
+        if matches!(receipt.status, crate::receipt::Status::Rejected(_)) {
+            return BlockUsage::default();
+        }
         BlockUsage {
             n_txs: 1,
             l2_gas: receipt.resources.l2_gas,

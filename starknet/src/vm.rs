@@ -243,8 +243,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             state, ctx, hash, ..
         } = self;
         let state_writes = state.n_writes() as u64 + u64::from(credit != U256::ZERO);
-        state.commit(credit);
-        Ok(Receipt {
+        let receipt = Receipt {
             tx_hash: hash,
             status,
             actual_fee: fee,
@@ -255,7 +254,13 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             },
             events: ctx.events,
             messages: ctx.messages,
-        })
+        };
+        if let Some(rejected) = too_large(&receipt, &context.tx_capacity) {
+            state.discard();
+            return Ok(rejected);
+        }
+        state.commit(credit);
+        Ok(receipt)
     }
 }
 
@@ -567,12 +572,31 @@ impl StarknetVm {
             ));
         }
         resources.state_writes = state.n_writes() as u64;
+        let succeeded = receipt(Status::Succeeded, resources, ctx.events, ctx.messages);
+        if let Some(rejected) = too_large(&succeeded, &self.context.tx_capacity) {
+            state.discard();
+            return Ok(rejected);
+        }
         state.commit(U256::ZERO);
-        Ok(receipt(
-            Status::Succeeded,
-            resources,
-            ctx.events,
-            ctx.messages,
-        ))
+        Ok(succeeded)
     }
+}
+
+/// The rejection of a transaction that uses more than `capacity` (it could never fit in a block),
+/// or `None` if it fits.
+fn too_large(receipt: &Receipt, capacity: &crate::limits::BlockCapacity) -> Option<Receipt> {
+    let limit = crate::limits::BlockUsage::of(receipt).exceeds(capacity)?;
+    Some(Receipt {
+        tx_hash: receipt.tx_hash,
+        status: Status::Rejected(format!(
+            "too large for a block: it exceeds the block's {limit} capacity on its own"
+        )),
+        actual_fee: 0,
+        resources: Resources {
+            state_writes: 0,
+            ..receipt.resources.clone()
+        },
+        events: Vec::new(),
+        messages: Vec::new(),
+    })
 }

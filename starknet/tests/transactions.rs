@@ -608,3 +608,49 @@ fn block_limits_close_the_block_at_the_first_transaction_that_does_not_fit() {
         assert_eq!(limits.used().n_txs, included as u64);
     }
 }
+
+#[test]
+fn a_transaction_too_large_for_any_block_is_rejected_not_blocking() {
+    use starkstm_engine::{BlockControl, SequentialExecutor};
+    use starkstm_starknet::{BlockCapacity, BlockLimits, BlockState, StarknetVm};
+    let mut g = genesis(2);
+    let c = with_counters(&mut g, 1)[0];
+    let a = g.accounts.clone();
+    // A block holds at most 3 events; a multicall emitting 5 can never fit.
+    let capacity = BlockCapacity {
+        events: Some(3),
+        ..Default::default()
+    };
+    g.context.tx_capacity = capacity.clone();
+    let five: Vec<_> = (0..4).map(|_| call(c, "increase", &[felt(1)])).collect();
+    let txs = [
+        g.invoke(&a[0], 0, &five),
+        g.invoke(&a[1], 0, &[call(c, "increase", &[felt(1)])]),
+    ];
+    let out = execute(&g, &txs);
+    let reason = rejected_reason(&out.outputs()[0]);
+    assert!(
+        reason.contains("too large for a block") && reason.contains("events"),
+        "{reason}"
+    );
+    assert_eq!(out.outputs()[0].actual_fee, 0);
+    assert_eq!(out.outputs()[1].status, Status::Succeeded);
+    assert_eq!(
+        after(&g, &out).nonces.get(&a[0].address),
+        None,
+        "a rejection changes nothing"
+    );
+    // With the block's limits, the oversized transaction does not close the (empty) block.
+    let vm = StarknetVm::new(g.context.clone());
+    let base = BlockState::new(&g.state, &g.context);
+    let mut limits = BlockLimits::new(capacity);
+    let limited = SequentialExecutor::new()
+        .execute_block_with(&vm, &base, &txs, BlockControl::new().with_hook(&mut limits))
+        .unwrap();
+    assert_eq!(limited.included(), 2);
+    assert_eq!(
+        limits.used().events,
+        2,
+        "the increase and its fee's Transfer"
+    );
+}

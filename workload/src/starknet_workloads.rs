@@ -11,6 +11,8 @@
 //! | `nonce-chains` | transfers from 8 senders only | each sender's transactions form a nonce chain: at most 8 can run at once |
 //! | `hot-counter` | every transaction increments one counter | one full chain: the engine must run it at sequential speed |
 //! | `amm` | swaps on one pool | the pool's reserves chain every swap |
+//! | `amm-pools` | swaps spread uniformly over four pools | four chains, one per pool |
+//! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
 //!
@@ -47,13 +49,17 @@ pub enum Workload {
     HotCounter,
     /// Swaps on one pool.
     Amm,
+    /// Swaps spread over four pools.
+    AmmPools,
+    /// A declare, then deploys of our counter and of the declared class.
+    Deploys,
     /// NFT mints.
     Mint,
 }
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 11] = [
         Workload::Mix,
         Workload::Transfers,
         Workload::TransfersNovalidate,
@@ -62,7 +68,9 @@ impl Workload {
         Workload::NonceChains,
         Workload::HotCounter,
         Workload::Amm,
+        Workload::AmmPools,
         Workload::Mint,
+        Workload::Deploys,
     ];
 
     /// The name on the command line.
@@ -76,6 +84,8 @@ impl Workload {
             Workload::NonceChains => "nonce-chains",
             Workload::HotCounter => "hot-counter",
             Workload::Amm => "amm",
+            Workload::AmmPools => "amm-pools",
+            Workload::Deploys => "deploys",
             Workload::Mint => "mint",
         }
     }
@@ -113,6 +123,7 @@ const TOKEN_X: u64 = 0xa0;
 const TOKEN_Y: u64 = 0xa1;
 const POOL: u64 = 0xa2;
 const NFT: u64 = 0xa3;
+const EXTRA_POOLS: u64 = 0xb0;
 
 /// The generated world: a genesis plus the contracts the workloads call.
 #[derive(Clone, Debug)]
@@ -123,15 +134,29 @@ pub struct World {
     pub counters: Vec<ContractAddress>,
     /// The pool's two tokens.
     pub tokens: [ContractAddress; 2],
-    /// The AMM pool.
+    /// The AMM pool (the first of `pools`).
     pub pool: ContractAddress,
+    /// Four pools over the same two tokens.
+    pub pools: Vec<ContractAddress>,
+    /// A class the genesis does not declare (the account flavour it does not use), for
+    /// declare transactions: its hash and class.
+    pub undeclared: (
+        starkstm_starknet::starknet_api::core::ClassHash,
+        std::sync::Arc<starkstm_starknet::ContractClass>,
+    ),
     /// The NFT collection.
     pub nft: ContractAddress,
 }
 
 impl World {
-    /// Builds the world over `accounts` accounts (checking signatures or not).
-    pub fn new(accounts: usize, validate: bool, seed: u64) -> Result<World, ClassError> {
+    /// Builds the world over `accounts` accounts (checking signatures or not) with `pools`
+    /// AMM pools (at least one).
+    pub fn new(
+        accounts: usize,
+        validate: bool,
+        pools: usize,
+        seed: u64,
+    ) -> Result<World, ClassError> {
         let mut g = Genesis::new(&GenesisConfig {
             accounts: accounts.max(1),
             validate,
@@ -145,46 +170,69 @@ impl World {
                 at
             })
             .collect();
-        let (x, y, pool, nft) = (
-            address(TOKEN_X),
-            address(TOKEN_Y),
-            address(POOL),
-            address(NFT),
-        );
+        let (x, y, nft) = (address(TOKEN_X), address(TOKEN_Y), address(NFT));
+        let pools: Vec<ContractAddress> = (0..pools.max(1) as u64)
+            .map(|i| {
+                if i == 0 {
+                    address(POOL)
+                } else {
+                    address(EXTRA_POOLS + i)
+                }
+            })
+            .collect();
         let reserve = 1_000_000_000_000_000_u128;
         for token in [x, y] {
             g.deploy(contracts::ERC20, token, &[]);
-            g.state
-                .set_erc20_balance(token, pool, U256::from_u128(reserve));
+            for pool in &pools {
+                g.state
+                    .set_erc20_balance(token, *pool, U256::from_u128(reserve));
+            }
             for account in g.accounts.clone() {
                 g.state
                     .set_erc20_balance(token, account.address, U256::from_u128(reserve));
-                let low = get_storage_var_address(
-                    "allowances",
-                    &[*account.address.0.key(), *pool.0.key()],
-                );
-                let high = low.next_storage_key().expect("below the bound");
-                g.state.set_storage(token, low, Felt::from(u128::MAX));
-                g.state.set_storage(token, high, Felt::from(u128::MAX));
+                for pool in &pools {
+                    let low = get_storage_var_address(
+                        "allowances",
+                        &[*account.address.0.key(), *pool.0.key()],
+                    );
+                    let high = low.next_storage_key().expect("below the bound");
+                    g.state.set_storage(token, low, Felt::from(u128::MAX));
+                    g.state.set_storage(token, high, Felt::from(u128::MAX));
+                }
             }
         }
-        g.deploy(
-            contracts::AMM,
-            pool,
-            &[
-                ("token0", &[], *x.0.key()),
-                ("token1", &[], *y.0.key()),
-                ("reserve0", &[], Felt::from(reserve)),
-                ("reserve1", &[], Felt::from(reserve)),
-            ],
-        );
+        for pool in &pools {
+            g.deploy(
+                contracts::AMM,
+                *pool,
+                &[
+                    ("token0", &[], *x.0.key()),
+                    ("token1", &[], *y.0.key()),
+                    ("reserve0", &[], Felt::from(reserve)),
+                    ("reserve1", &[], Felt::from(reserve)),
+                ],
+            );
+        }
         g.deploy(contracts::NFT, nft, &[]);
+        let undeclared_name = if validate {
+            "account_novalidate"
+        } else {
+            "account"
+        };
+        let undeclared_hash = g.classes[undeclared_name];
+        let undeclared_class = g
+            .state
+            .classes
+            .remove(&undeclared_hash)
+            .expect("every class is declared at genesis");
         Ok(World {
             genesis: g,
             counters,
             tokens: [x, y],
-            pool,
+            pool: pools[0],
+            pools,
             nft,
+            undeclared: (undeclared_hash, undeclared_class),
         })
     }
 }
@@ -200,7 +248,12 @@ fn call(to: ContractAddress, entry_point: &'static str, calldata: Vec<Felt>) -> 
 /// Generates the block `spec` describes.
 pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     let validate = spec.workload != Workload::TransfersNovalidate;
-    let world = World::new(spec.accounts, validate, spec.seed)?;
+    let pools = if spec.workload == Workload::AmmPools {
+        4
+    } else {
+        1
+    };
+    let world = World::new(spec.accounts, validate, pools, spec.seed)?;
     let g = &world.genesis;
     let accounts: Vec<Account> = g.accounts.clone();
     let n = accounts.len();
@@ -266,7 +319,28 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                 vec![g.transfer_call(to, amount(&mut rng))]
             }
             Workload::HotCounter => vec![call(world.counters[0], "increase", vec![Felt::ONE])],
-            Workload::Amm => vec![swap(&world, &mut rng)],
+            Workload::Amm => vec![swap(&world, world.pool, &mut rng)],
+            Workload::AmmPools => {
+                let pool = world.pools[rng.below(world.pools.len() as u64) as usize];
+                vec![swap(&world, pool, &mut rng)]
+            }
+            Workload::Deploys if i == 0 => {
+                let (hash, class) = world.undeclared.clone();
+                nonces[who] += 1;
+                txs.push(g.declare(&sender, nonce, hash, class));
+                continue;
+            }
+            Workload::Deploys => {
+                let c = world.counters[rng.below(N_COUNTERS) as usize];
+                let salt = Felt::from(i as u64);
+                let (class, arg) = if rng.chance(0.2) {
+                    // The declared account class; its constructor takes a public key.
+                    (world.undeclared.0, Felt::from(rng.next_u64()))
+                } else {
+                    (counter_class, Felt::ONE)
+                };
+                vec![call(c, "deploy_counter", vec![class.0, salt, arg])]
+            }
             Workload::Mint => vec![mint(&world, &sender, &mut rng)],
             Workload::Mix => match rng.below(100) {
                 0..=54 => vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))],
@@ -274,7 +348,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     let c = world.counters[rng.below(N_COUNTERS) as usize];
                     vec![call(c, "increase", vec![Felt::ONE])]
                 }
-                70..=79 => vec![swap(&world, &mut rng)],
+                70..=79 => vec![swap(&world, world.pool, &mut rng)],
                 80..=89 => vec![mint(&world, &sender, &mut rng)],
                 90..=94 => {
                     let c = world.counters[rng.below(N_COUNTERS) as usize];
@@ -303,11 +377,11 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     })
 }
 
-fn swap(world: &World, rng: &mut Rng) -> Call {
+fn swap(world: &World, pool: ContractAddress, rng: &mut Rng) -> Call {
     let token = world.tokens[rng.below(2) as usize];
     let amount = 1 + rng.below(1_000_000);
     call(
-        world.pool,
+        pool,
         "swap",
         vec![*token.0.key(), Felt::from(amount), Felt::ZERO],
     )
