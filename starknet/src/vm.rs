@@ -75,6 +75,46 @@ struct AccountTx<'a> {
     info: TxInfo,
 }
 
+/// The fields every V3 account transaction shares, as `AccountTx` needs them.
+struct V3Fields<'a> {
+    hash: TransactionHash,
+    sender: ContractAddress,
+    nonce: Nonce,
+    bounds: &'a ValidResourceBounds,
+    signature: &'a [Felt],
+    tip: u64,
+    paymaster_data: &'a [Felt],
+    nonce_da: u64,
+    fee_da: u64,
+    account_deployment_data: &'a [Felt],
+    proof_facts: &'a [Felt],
+}
+
+impl<'a> V3Fields<'a> {
+    fn account_tx(self) -> AccountTx<'a> {
+        AccountTx {
+            hash: self.hash,
+            sender: self.sender,
+            nonce: self.nonce,
+            bounds: self.bounds,
+            info: TxInfo {
+                version: Felt::THREE,
+                account: *self.sender.0.key(),
+                signature: self.signature.to_vec(),
+                hash: self.hash.0,
+                nonce: self.nonce.0,
+                resource_bounds: bounds_for_info(self.bounds),
+                tip: Felt::from(self.tip),
+                paymaster_data: self.paymaster_data.to_vec(),
+                nonce_da: Felt::from(self.nonce_da),
+                fee_da: Felt::from(self.fee_da),
+                account_deployment_data: self.account_deployment_data.to_vec(),
+                proof_facts: self.proof_facts.to_vec(),
+            },
+        }
+    }
+}
+
 /// Where an account transaction stands.
 struct Flow<'s, 't, 'v, 'x> {
     vm: &'s StarknetVm,
@@ -336,26 +376,20 @@ impl StarknetVm {
 
     fn invoke(&self, t: &InvokeTx, state: TxState<'_, '_>) -> Outcome {
         let tx = &t.tx;
-        let account = AccountTx {
+        let account = V3Fields {
             hash: t.hash,
             sender: tx.sender_address,
             nonce: tx.nonce,
             bounds: &tx.resource_bounds,
-            info: TxInfo {
-                version: Felt::THREE,
-                account: *tx.sender_address.0.key(),
-                signature: tx.signature.0.to_vec(),
-                hash: t.hash.0,
-                nonce: tx.nonce.0,
-                resource_bounds: bounds_for_info(&tx.resource_bounds),
-                tip: Felt::from(tx.tip.0),
-                paymaster_data: tx.paymaster_data.0.clone(),
-                nonce_da: Felt::from(tx.nonce_data_availability_mode as u64),
-                fee_da: Felt::from(tx.fee_data_availability_mode as u64),
-                account_deployment_data: tx.account_deployment_data.0.clone(),
-                proof_facts: tx.proof_facts.0.to_vec(),
-            },
-        };
+            signature: &tx.signature.0,
+            tip: tx.tip.0,
+            paymaster_data: &tx.paymaster_data.0,
+            nonce_da: tx.nonce_data_availability_mode as u64,
+            fee_da: tx.fee_data_availability_mode as u64,
+            account_deployment_data: &tx.account_deployment_data.0,
+            proof_facts: &tx.proof_facts.0,
+        }
+        .account_tx();
         let mut flow = match self.start(&account, state, true)? {
             Ok(flow) => flow,
             Err((flow, reason)) => return flow.reject(reason),
@@ -400,25 +434,20 @@ impl StarknetVm {
 
     fn deploy_account(&self, t: &DeployAccountTx, state: TxState<'_, '_>) -> Outcome {
         let tx = &t.tx;
-        let account = AccountTx {
+        let account = V3Fields {
             hash: t.hash,
             sender: t.address,
             nonce: tx.nonce,
             bounds: &tx.resource_bounds,
-            info: TxInfo {
-                version: Felt::THREE,
-                account: *t.address.0.key(),
-                signature: tx.signature.0.to_vec(),
-                hash: t.hash.0,
-                nonce: tx.nonce.0,
-                resource_bounds: bounds_for_info(&tx.resource_bounds),
-                tip: Felt::from(tx.tip.0),
-                paymaster_data: tx.paymaster_data.0.clone(),
-                nonce_da: Felt::from(tx.nonce_data_availability_mode as u64),
-                fee_da: Felt::from(tx.fee_data_availability_mode as u64),
-                ..TxInfo::default()
-            },
-        };
+            signature: &tx.signature.0,
+            tip: tx.tip.0,
+            paymaster_data: &tx.paymaster_data.0,
+            nonce_da: tx.nonce_data_availability_mode as u64,
+            fee_da: tx.fee_data_availability_mode as u64,
+            account_deployment_data: &[],
+            proof_facts: &[],
+        }
+        .account_tx();
         let mut flow = match self.start(&account, state, false)? {
             Ok(flow) => flow,
             Err((flow, reason)) => return flow.reject(reason),
@@ -458,26 +487,20 @@ impl StarknetVm {
 
     fn declare(&self, t: &DeclareTx, state: TxState<'_, '_>) -> Outcome {
         let tx = &t.tx;
-        let account = AccountTx {
+        let account = V3Fields {
             hash: t.hash,
             sender: tx.sender_address,
             nonce: tx.nonce,
             bounds: &tx.resource_bounds,
-            info: TxInfo {
-                version: Felt::THREE,
-                account: *tx.sender_address.0.key(),
-                signature: tx.signature.0.to_vec(),
-                hash: t.hash.0,
-                nonce: tx.nonce.0,
-                resource_bounds: bounds_for_info(&tx.resource_bounds),
-                tip: Felt::from(tx.tip.0),
-                paymaster_data: tx.paymaster_data.0.clone(),
-                nonce_da: Felt::from(tx.nonce_data_availability_mode as u64),
-                fee_da: Felt::from(tx.fee_data_availability_mode as u64),
-                account_deployment_data: tx.account_deployment_data.0.clone(),
-                ..TxInfo::default()
-            },
-        };
+            signature: &tx.signature.0,
+            tip: tx.tip.0,
+            paymaster_data: &tx.paymaster_data.0,
+            nonce_da: tx.nonce_data_availability_mode as u64,
+            fee_da: tx.fee_data_availability_mode as u64,
+            account_deployment_data: &tx.account_deployment_data.0,
+            proof_facts: &[],
+        }
+        .account_tx();
         let mut flow = match self.start(&account, state, true)? {
             Ok(flow) => flow,
             Err((flow, reason)) => return flow.reject(reason),

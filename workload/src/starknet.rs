@@ -74,13 +74,6 @@ pub struct RandomStarknetParams {
     pub seed: u64,
 }
 
-/// Addresses of the contracts a random block uses.
-const TOKEN_X: u64 = 0xa0;
-const TOKEN_Y: u64 = 0xa1;
-const POOL: u64 = 0xa2;
-const NFT: u64 = 0xa3;
-const COUNTERS: u64 = 0xc0;
-
 /// A random block mixing every kind of transaction we execute, for property tests: fee-token
 /// transfers (some for more than the balance: reverted; some to the sequencer, whose balance
 /// every fee adds to), counter increments (hot keys),
@@ -90,8 +83,7 @@ const COUNTERS: u64 = 0xc0;
 /// second declare is rejected), a deploy-account, L1 handlers (some without a fee: rejected),
 /// bad signatures and wrong nonces (rejected), and loops that run out of gas.
 pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, ClassError> {
-    use starkstm_starknet::contracts;
-    use starkstm_starknet::genesis::{address, bounds, default_bounds, Account, Call};
+    use starkstm_starknet::genesis::{bounds, default_bounds, Account, Call};
     use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
     use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
     use starkstm_starknet::starknet_api::transaction::fields::Calldata;
@@ -99,67 +91,15 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
     use starkstm_starknet::{Felt, U256};
 
     let mut rng = Rng::new(params.seed ^ 0x5354_4152_4b4e_4554);
-    let mut genesis = Genesis::new(&GenesisConfig {
-        accounts: params.accounts.max(1),
-        validate: params.validate,
-        seed: params.seed,
-        ..GenesisConfig::default()
-    })?;
-    let g = &mut genesis;
+    let world =
+        crate::starknet_workloads::World::new(params.accounts, params.validate, 1, params.seed)?;
     // The class declared in the block: the account flavour the genesis does not use.
-    let late_name = if params.validate {
-        "account_novalidate"
-    } else {
-        "account"
-    };
-    let late_hash = g.classes[late_name];
-    let late_class = g
-        .state
-        .classes
-        .remove(&late_hash)
-        .expect("declared at genesis");
-    let counters: Vec<_> = (0..params.counters.max(1) as u64)
-        .map(|i| {
-            let at = address(COUNTERS + i);
-            g.deploy(contracts::COUNTER, at, &[]);
-            at
-        })
-        .collect();
-    let (x, y, pool, nft) = (
-        address(TOKEN_X),
-        address(TOKEN_Y),
-        address(POOL),
-        address(NFT),
-    );
-    let reserve = 1_000_000_000_000_u128;
-    for token in [x, y] {
-        g.deploy(contracts::ERC20, token, &[]);
-        g.state
-            .set_erc20_balance(token, pool, U256::from_u128(reserve));
-        for account in g.accounts.clone() {
-            g.state
-                .set_erc20_balance(token, account.address, U256::from_u128(reserve));
-            // Unlimited allowance for the pool (u256 max in two slots).
-            let low = starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address(
-                "allowances",
-                &[*account.address.0.key(), *pool.0.key()],
-            );
-            let high = low.next_storage_key().expect("below the bound");
-            g.state.set_storage(token, low, Felt::from(u128::MAX));
-            g.state.set_storage(token, high, Felt::from(u128::MAX));
-        }
-    }
-    g.deploy(
-        contracts::AMM,
-        pool,
-        &[
-            ("token0", &[], *x.0.key()),
-            ("token1", &[], *y.0.key()),
-            ("reserve0", &[], Felt::from(reserve)),
-            ("reserve1", &[], Felt::from(reserve)),
-        ],
-    );
-    g.deploy(contracts::NFT, nft, &[]);
+    let (late_hash, late_class) = world.undeclared.clone();
+    let counters: Vec<_> =
+        world.counters[..params.counters.clamp(1, world.counters.len())].to_vec();
+    let ([x, y], pool, nft) = (world.tokens, world.pool, world.nft);
+    let mut genesis = world.genesis;
+    let g = &mut genesis;
     // A deploy-account target, funded.
     let new_key = Felt::from(0xacc0_u64 + params.seed % 1000);
     let (deploy_account, new_address) = g.deploy_account(new_key, Felt::from(params.seed));
