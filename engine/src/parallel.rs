@@ -40,12 +40,18 @@ pub struct ParallelExecutor {
     pool: rayon::ThreadPool,
 }
 
+/// The stack of each worker thread (and of a streaming block's coordinator).
+pub(crate) const WORKER_STACK_BYTES: usize = 64 << 20;
+
 impl ParallelExecutor {
     /// Starts the worker threads.
     pub fn new(config: Config) -> Result<ParallelExecutor, StartError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads((config.threads().get() - 1).max(1))
             .thread_name(|i| format!("starkstm-worker-{i}"))
+            // VMs may recurse deeply (nested contract calls each run an interpreter); address
+            // space is reserved, not committed, so a large stack costs nothing until used.
+            .stack_size(WORKER_STACK_BYTES)
             .build()?;
         Ok(ParallelExecutor { config, pool })
     }

@@ -87,6 +87,17 @@ struct State<X: TransactionExecutor> {
     error: Option<Error<X::Error>>,
 }
 
+/// The block index an error names, if any.
+fn error_index<E: std::error::Error + 'static>(error: &Error<E>) -> Option<usize> {
+    match error {
+        Error::Executor { tx, .. } | Error::Panicked { tx, .. } | Error::CommitHook { tx, .. } => {
+            Some(tx.as_usize())
+        }
+        Error::Storage { tx, .. } => tx.map(TxIndex::as_usize),
+        _ => None,
+    }
+}
+
 /// A block being built from transactions that arrive over time (see the module doc).
 pub struct StreamingBlock<X: TransactionExecutor> {
     shared: Arc<Shared<X>>,
@@ -105,6 +116,9 @@ struct Coordinated<X: TransactionExecutor> {
 struct Chunk<X: TransactionExecutor> {
     start: usize,
     changes: StateChanges<X>,
+    /// `false` for a chunk that failed: its committed prefix has no recorded changes and is
+    /// re-executed if a cut keeps part of it.
+    complete: bool,
 }
 
 impl<X: TransactionExecutor> std::fmt::Debug for StreamingBlock<X> {
@@ -229,6 +243,7 @@ where
             );
             std::thread::Builder::new()
                 .name("starkstm-stream".into())
+                .stack_size(crate::parallel::WORKER_STACK_BYTES)
                 .spawn(move || coordinate(&shared, &executor, &*vm, &*storage, hook, deadline))
                 .expect("the coordinator thread starts")
         };
@@ -351,7 +366,11 @@ where
             .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
         let mut state = self.shared.state.lock();
         if let Some(error) = state.error.take() {
-            return Err(error);
+            // A failure past the cut (in a chunk that ran beyond it) is not part of the block.
+            let past_cut = cut.is_some_and(|n| error_index(&error).is_some_and(|i| i >= n));
+            if !past_cut {
+                return Err(error);
+            }
         }
         let mut outputs = std::mem::take(&mut state.outputs);
         drop(state);
@@ -364,7 +383,7 @@ where
             if chunk.start >= included {
                 break;
             }
-            if end <= included {
+            if end <= included && chunk.complete {
                 changes.extend(chunk.changes.iter().map(|(k, v)| (k.clone(), v.clone())));
                 continue;
             }
@@ -442,7 +461,21 @@ where
                 if !state.queue.is_empty() {
                     break;
                 }
-                shared.changed.wait(&mut state);
+                match deadline {
+                    Some(deadline) => {
+                        if shared.changed.wait_until(&mut state, deadline).timed_out()
+                            && state.queue.is_empty()
+                        {
+                            // The deadline passed with nothing to do: the block is sealed.
+                            state.sealed = true;
+                            state.done = true;
+                            drop(state);
+                            shared.changed.notify_all();
+                            return Coordinated { chunks, txs };
+                        }
+                    }
+                    None => shared.changed.wait(&mut state),
+                }
             }
             // With a target, take no more than it needs.
             let take = match state.target {
@@ -471,6 +504,11 @@ where
         let result = executor.execute_block_with(vm, &overlay, &txs[start..], control);
         match result {
             Err(error) => {
+                chunks.push(Chunk {
+                    start,
+                    changes: BTreeMap::new(),
+                    complete: false,
+                });
                 let mut state = shared.state.lock();
                 state.error = Some(shift(error, start));
                 state.done = true;
@@ -488,6 +526,7 @@ where
                 chunks.push(Chunk {
                     start,
                     changes: chunk_changes,
+                    complete: true,
                 });
                 executed += included;
                 let stopped = shared.stop.load(Ordering::Relaxed);

@@ -252,3 +252,48 @@ fn a_sealed_block_refuses_more_transactions() {
     assert_eq!(stream.add_txs(block(5, 100, 9)), Err(StreamError::Closed));
     assert_eq!(stream.close().unwrap().included(), 10);
 }
+
+#[test]
+fn a_failure_past_the_cut_does_not_fail_close_at() {
+    // A block whose transaction 150 fails fatally; close at 100 after execution ran past it.
+    let mut txs = block(300, 1000, 12);
+    let params = RandomBlockParams {
+        txs: 1,
+        keys: 1000,
+        max_ops: 2,
+        dynamic_share: 0.0,
+        delta_share: 0.0,
+        revert_one_in: 0,
+        fail_one_in: 1,
+        work_units: 0,
+    };
+    txs[150] = random_block(&params, 99).remove(0);
+    let base: HashMap<u32, u64> = HashMap::new();
+    assert!(SequentialExecutor::new()
+        .execute_block(&MockVm, &base, &txs)
+        .is_err());
+    let stream = start(2, None);
+    stream.add_txs(txs.iter().cloned()).unwrap();
+    stream.wait_for(300, Duration::from_secs(60));
+    let closed = stream.close_at(100).unwrap();
+    let prefix = SequentialExecutor::new()
+        .execute_block(&MockVm, &base, &txs[..100])
+        .unwrap();
+    assert!(closed == prefix);
+}
+
+#[test]
+fn a_deadline_passing_while_idle_seals_the_block() {
+    let deadline = Instant::now() + Duration::from_millis(50);
+    let stream = StreamingBlock::start(
+        executor(2),
+        Arc::new(MockVm),
+        storage(),
+        None,
+        Some(deadline),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(stream.is_sealed());
+    assert_eq!(stream.add_txs(block(3, 10, 1)), Err(StreamError::Closed));
+    assert_eq!(stream.close().unwrap().included(), 0);
+}

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cairo_lang_casm::hints::{Hint, StarknetHint};
+use cairo_lang_casm::hints::{CoreHint, CoreHintBase, Hint, StarknetHint};
 use cairo_lang_casm::operand::{
     BinOpOperand, CellRef, DerefOrImmediate, Operation, Register, ResOperand,
 };
@@ -77,6 +77,8 @@ pub(crate) struct ExecCtx<'a> {
     /// Why calls failed, innermost first, for the calls that led to the current failure (a
     /// call that succeeds forgets the failures it caught).
     pub(crate) failures: Vec<String>,
+    /// How many calls are running, nested.
+    pub(crate) depth: usize,
 }
 
 impl<'a> ExecCtx<'a> {
@@ -97,6 +99,7 @@ impl<'a> ExecCtx<'a> {
             messages: Vec::new(),
             resources: Resources::default(),
             failures: Vec::new(),
+            depth: 0,
         }
     }
 }
@@ -154,6 +157,9 @@ pub(crate) fn felt_text(f: &Felt) -> String {
     }
 }
 
+/// How deeply calls may nest (as on Starknet): deeper calls fail.
+pub(crate) const MAX_CALL_DEPTH: usize = 50;
+
 /// Runs a call. Its writes, events and messages are rolled back if it fails.
 pub(crate) fn execute_call(
     state: &mut TxState<'_, '_>,
@@ -164,7 +170,23 @@ pub(crate) fn execute_call(
     let (n_events, n_messages, n_failures) =
         (ctx.events.len(), ctx.messages.len(), ctx.failures.len());
     let address = request.storage_address;
-    let result = run_call(state, ctx, request)?;
+    let result = if ctx.depth >= MAX_CALL_DEPTH {
+        CallResult::failure("Max call depth exceeded", 0)
+    } else {
+        ctx.depth += 1;
+        let result = run_call(state, ctx, request);
+        ctx.depth -= 1;
+        match result {
+            Ok(result) => result,
+            Err(stop) => {
+                // Out of steps (or interrupted): this call's effects go, like a failure's.
+                state.rollback(checkpoint);
+                ctx.events.truncate(n_events);
+                ctx.messages.truncate(n_messages);
+                return Err(stop);
+            }
+        }
+    };
     if result.failed {
         state.rollback(checkpoint);
         ctx.events.truncate(n_events);
@@ -300,6 +322,10 @@ fn run_call(
         });
     }
     match read_results(&runner) {
+        Ok((remaining_gas, _, _)) if remaining_gas > gas => Ok(CallResult::failure(
+            "Invalid remaining gas",
+            request.initial_gas,
+        )),
         Ok((remaining_gas, failed, retdata)) => {
             let gas_consumed = request.initial_gas.saturating_sub(remaining_gas);
             let reason = failed.then(|| {
@@ -495,6 +521,8 @@ impl HintProcessorLogic for SyscallHintProcessor<'_, '_, '_, '_, '_> {
             .ok_or_else(|| HintError::CustomHint(format!("no hint at pc {pc}").into()))?;
         for hint in hints {
             match hint {
+                // Printing is a side effect with unbounded work per step: not on a sequencer.
+                Hint::Core(CoreHintBase::Core(CoreHint::DebugPrint { .. })) => {}
                 Hint::Core(_) => class.core_hints.execute(vm, exec_scopes, hint)?,
                 Hint::Starknet(StarknetHint::SystemCall { system }) => {
                     let ptr = res_operand_ptr(vm, system)?;
@@ -632,6 +660,19 @@ fn storage_key_of(f: Felt) -> Option<StorageKey> {
 const MAX_EVENT_KEYS: usize = 50;
 const MAX_EVENT_DATA: usize = 300;
 const MAX_EVENTS: usize = 1000;
+/// The most felts a message's payload and messages a transaction may have.
+const MAX_MESSAGE_PAYLOAD: usize = 4096;
+const MAX_MESSAGES: usize = 1000;
+
+/// Charges `per_felt` gas for each of `n` felts; `false` (and nothing charged) if not enough.
+fn charge_felts(gas_left: &mut u64, n: usize, per_felt: u64) -> bool {
+    let cost = (n as u64).saturating_mul(per_felt);
+    if *gas_left < cost {
+        return false;
+    }
+    *gas_left -= cost;
+    true
+}
 /// Blocks more recent than this many below the current one have no hash available yet.
 const BLOCK_HASH_LAG: u64 = 10;
 /// The system contract holding block hashes (key: block number).
@@ -783,6 +824,10 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                     },
                 )?;
                 *gas_left = gas_left.saturating_sub(result.gas_consumed);
+                // Copying the return data into the caller's memory costs per felt.
+                if !charge_felts(gas_left, result.retdata.len(), self.ctx.block.gas.per_felt) {
+                    return fail("Out of gas");
+                }
                 if result.failed {
                     let mut data = result.retdata;
                     data.push(short_string("ENTRYPOINT_FAILED"));
@@ -795,6 +840,13 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                 let data = req.span(2)?;
                 if keys.len() > MAX_EVENT_KEYS || data.len() > MAX_EVENT_DATA {
                     return fail("Event too large");
+                }
+                if !charge_felts(
+                    gas_left,
+                    keys.len() + data.len(),
+                    self.ctx.block.gas.per_felt,
+                ) {
+                    return fail("Out of gas");
                 }
                 if self.ctx.events.len() >= MAX_EVENTS {
                     return fail("Too many events");
@@ -871,6 +923,15 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                 }
                 let to_address = req.felt(0)?;
                 let payload = req.span(1)?;
+                if payload.len() > MAX_MESSAGE_PAYLOAD {
+                    return fail("Message too large");
+                }
+                if self.ctx.messages.len() >= MAX_MESSAGES {
+                    return fail("Too many messages");
+                }
+                if !charge_felts(gas_left, payload.len(), self.ctx.block.gas.per_felt) {
+                    return fail("Out of gas");
+                }
                 self.ctx.messages.push(L2ToL1Message {
                     from_address: frame.storage_address,
                     to_address,

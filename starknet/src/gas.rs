@@ -13,6 +13,7 @@
 //! | `storage_write` | +20 000 | |
 //! | `emit_event`, `send_message_to_l1` | +5 000 | |
 //! | `keccak`, per 1088-bit block | +40 000 | |
+//! | a felt of event keys and data, of a message's payload, or of return data copied to a caller | +100 | |
 //! | a transaction, base | 50 000 | every account transaction |
 //! | a storage slot, nonce or class written (state diff) | 20 000 | per key the tx writes |
 //!
@@ -41,6 +42,8 @@ pub struct GasCosts {
     pub emit: u64,
     /// Extra per keccak block.
     pub keccak_block: u64,
+    /// Per felt of event keys and data, message payload, and return data a caller receives.
+    pub per_felt: u64,
     /// Charged once per account transaction.
     pub tx_base: u64,
     /// Charged per state key a transaction writes.
@@ -64,6 +67,7 @@ impl Default for GasCosts {
             storage_write: 20_000,
             emit: 5_000,
             keccak_block: 40_000,
+            per_felt: 100,
             tx_base: 50_000,
             state_write: 20_000,
             max_validate_gas: 100_000_000,

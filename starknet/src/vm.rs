@@ -398,6 +398,13 @@ impl StarknetVm {
         if let Err(reason) = flow.validate("__validate__", calldata.clone())? {
             return flow.reject(reason);
         }
+        // `__validate__` may call other contracts; if it spent what pays the fee, reject now
+        // rather than execute for free.
+        let (max_gas, max_price) = l2_bounds(&tx.resource_bounds);
+        let max_fee = U256::from_u128(u128::from(max_gas).saturating_mul(max_price));
+        if flow.sender_balance()? < max_fee {
+            return flow.reject("__validate__ left the account unable to pay the maximal fee");
+        }
         let checkpoint = flow.state.checkpoint();
         let (n_events, n_messages) = (flow.ctx.events.len(), flow.ctx.messages.len());
         let gas = flow.gas_left();

@@ -325,6 +325,17 @@ fn a_step_limit_stops_execution_that_gas_does_not() {
         "{r:?}"
     );
     assert!(r.actual_fee > 0);
+    // The loop's writes and events are rolled back with the revert; the nonce bump stays.
+    let state = after(&g, &out);
+    assert_eq!(storage(&state, c, "value", &[]), felt(0));
+    assert_eq!(state.nonces[&g.accounts[0].address], Nonce(Felt::ONE));
+    assert!(
+        r.events
+            .iter()
+            .all(|e| e.from_address == g.context.fee_token),
+        "{:?}",
+        r.events
+    );
 }
 
 #[test]
@@ -653,4 +664,25 @@ fn a_transaction_too_large_for_any_block_is_rejected_not_blocking() {
         2,
         "the increase and its fee's Transfer"
     );
+}
+
+#[test]
+fn calls_nested_past_the_depth_limit_fail_and_can_be_caught() {
+    // call_and_catch(c, call_and_catch, [c, call_and_catch, [...]]) nested 60 deep: the call
+    // at depth 50 fails; its caller catches the failure.
+    let mut g = genesis(1);
+    let c = with_counters(&mut g, 1)[0];
+    let selector = selector_from_name("call_and_catch").0;
+    let mut calldata = vec![*c.0.key(), selector_from_name("get").0, felt(0)];
+    for _ in 0..60 {
+        let mut outer = vec![*c.0.key(), selector, Felt::from(calldata.len())];
+        outer.extend(calldata);
+        calldata = outer;
+    }
+    let tx = g.invoke(&g.accounts[0], 0, &[call(c, "call_and_catch", &calldata)]);
+    let out = execute(&g, &[tx]);
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    // Exactly one call failed (at the limit) and was caught, one level up.
+    assert_eq!(storage(&after(&g, &out), c, "caught_count", &[]), felt(1));
 }
