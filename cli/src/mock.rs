@@ -12,6 +12,7 @@ use starkstm_workload::work::units_for_micros;
 use starkstm_workload::{mock_block, MockBlockSpec, MockVm, Pattern};
 
 use crate::report::Report;
+use crate::run::median;
 
 /// Arguments of `starkstm mock`.
 #[derive(Debug, Args)]
@@ -131,9 +132,4 @@ pub(crate) fn run(args: &MockArgs) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
-}
-
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
