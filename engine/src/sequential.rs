@@ -100,9 +100,10 @@ fn run<X: TransactionExecutor>(
             break;
         }
         let mut view = TxView::sequential(index, &state, storage, traces.is_some());
-        let started = std::time::Instant::now();
+        // Timed only when traced: untraced runs read no clock per transaction.
+        let started = traces.is_some().then(std::time::Instant::now);
         let result = catch_unwind(AssertUnwindSafe(|| vm.execute(tx, &mut view)));
-        let time = started.elapsed();
+        let time = started.map(|s| s.elapsed()).unwrap_or_default();
         let (reads, writes, interrupt) = view.finish();
         let result = result.map_err(|payload| Error::Panicked {
             tx: index,
