@@ -7,18 +7,23 @@ use std::fmt;
 use cairo_lang_casm::hints::Hint;
 use cairo_lang_starknet_classes::casm_contract_class::{CasmContractClass, CasmContractEntryPoint};
 use cairo_lang_starknet_classes::contract_class::ContractClass as SierraClass;
+use cairo_lang_starknet_classes::NestedIntList;
 use cairo_vm::hint_processor::cairo_1_hint_processor::hint_processor::Cairo1HintProcessor;
 use cairo_vm::types::builtin_name::BuiltinName;
 use cairo_vm::types::program::Program;
 use cairo_vm::vm::runners::cairo_runner::RunResources;
+use num_bigint::BigUint;
 use starknet_api::core::{ClassHash, CompiledClassHash};
 use starknet_types_core::felt::Felt;
+
+use crate::input::elide;
+use crate::panic_guard::catch_silently;
 
 /// Loading or compiling a class failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClassError {
     /// The JSON is not a class of the expected format.
-    #[error("not a valid {what}: {error}")]
+    #[error("not a valid {what}: {}", elide(&error.to_string()))]
     Json {
         /// Which format was expected.
         what: &'static str,
@@ -26,10 +31,10 @@ pub enum ClassError {
         error: serde_json::Error,
     },
     /// The class is malformed (an unknown builtin, a bytecode cairo-vm rejects…).
-    #[error("invalid class: {0}")]
+    #[error("invalid class: {}", elide(.0))]
     Invalid(String),
     /// Compiling Sierra to CASM failed.
-    #[error("compiling Sierra to CASM failed: {0}")]
+    #[error("compiling Sierra to CASM failed: {}", elide(.0))]
     Compile(String),
 }
 
@@ -88,9 +93,12 @@ impl ContractClass {
         ContractClass::from_casm(casm)
     }
 
-    /// Prepares a compiled class.
+    /// Prepares a compiled class. The class is checked first (its prime, bytecode, segment
+    /// lengths, entry points, builtins and hint positions), and the third-party code that
+    /// hashes and loads it runs where a panic is an error: a malformed class from a database,
+    /// a node or a block file is a [`ClassError`], never a crash.
     pub fn from_casm(casm: CasmContractClass) -> Result<ContractClass, ClassError> {
-        let compiled_class_hash = CompiledClassHash(casm.compiled_class_hash());
+        check_casm(&casm)?;
         let entry_points = |eps: &[CasmContractEntryPoint]| -> Result<Vec<EntryPoint>, ClassError> {
             eps.iter()
                 .map(|ep| {
@@ -116,8 +124,12 @@ impl ContractClass {
         let l1_handler = entry_points(&casm.entry_points_by_type.l1_handler)?;
         let hints: HashMap<usize, Vec<Hint>> = casm.hints.iter().cloned().collect();
         let bytecode_len = casm.bytecode.len();
-        let program = Program::try_from(casm.clone())
-            .map_err(|e| ClassError::Invalid(format!("cairo-vm rejected the program: {e}")))?;
+        let (compiled_class_hash, program) = catch_silently(|| {
+            let hash = CompiledClassHash(casm.compiled_class_hash());
+            Program::try_from(casm.clone()).map(|program| (hash, program))
+        })
+        .map_err(|panic| ClassError::Invalid(format!("preparing the class panicked: {panic}")))?
+        .map_err(|e| ClassError::Invalid(format!("cairo-vm rejected the program: {e}")))?;
         Ok(ContractClass {
             program,
             hints,
@@ -172,11 +184,14 @@ pub fn compile_sierra(sierra_json: &str) -> Result<CasmContractClass, ClassError
             what: "Sierra contract class",
             error,
         })?;
-    let program = sierra
-        .extract_sierra_program(false)
-        .map_err(|e| ClassError::Compile(e.to_string()))?;
-    CasmContractClass::from_contract_class(sierra, program, false, usize::MAX)
-        .map_err(|e| ClassError::Compile(e.to_string()))
+    catch_silently(|| {
+        let program = sierra
+            .extract_sierra_program(false)
+            .map_err(|e| ClassError::Compile(e.to_string()))?;
+        CasmContractClass::from_contract_class(sierra, program, false, usize::MAX)
+            .map_err(|e| ClassError::Compile(e.to_string()))
+    })
+    .map_err(|panic| ClassError::Compile(format!("the compiler panicked: {panic}")))?
 }
 
 /// The class hash of a Sierra contract class (JSON), as Starknet defines it.
@@ -196,7 +211,7 @@ pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
     let abi = match raw.abi {
         serde_json::Value::String(s) => s,
         serde_json::Value::Null => String::new(),
-        other => serde_json::to_string(&other).expect("a JSON value serializes"),
+        other => other.to_string(),
     };
     let class = starknet_api::state::SierraContractClass {
         sierra_program: raw.sierra_program,
@@ -204,7 +219,80 @@ pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
         entry_points_by_type: raw.entry_points_by_type,
         abi,
     };
-    Ok(class.calculate_class_hash())
+    catch_silently(|| class.calculate_class_hash())
+        .map_err(|panic| ClassError::Invalid(format!("hashing the class panicked: {panic}")))
+}
+
+/// The checks a compiled class must pass before anything hashes or loads it: what cairo-lang's
+/// hashing and cairo-vm's loader assume of it (and would assert) is an error here instead.
+fn check_casm(casm: &CasmContractClass) -> Result<(), ClassError> {
+    let invalid = |what: String| Err(ClassError::Invalid(what));
+    let prime = (BigUint::from(1u8) << 251) + (BigUint::from(17u8) << 192) + BigUint::from(1u8);
+    if casm.prime != prime {
+        return invalid(format!("its prime is {:#x}, not Starknet's", casm.prime));
+    }
+    let len = casm.bytecode.len();
+    if len == 0 {
+        return invalid("its bytecode is empty".into());
+    }
+    if let Some(i) = casm.bytecode.iter().position(|word| word.value >= prime) {
+        return invalid(format!("bytecode[{i}] is not a field element"));
+    }
+    if let Some(lengths) = &casm.bytecode_segment_lengths {
+        match segment_total(lengths, 0) {
+            Some(total) if total == len => {}
+            Some(total) => {
+                return invalid(format!(
+                    "its bytecode_segment_lengths add up to {total}, but the bytecode has {len} words"
+                ))
+            }
+            None => {
+                return invalid(format!(
+                    "its bytecode_segment_lengths are nested deeper than {MAX_SEGMENT_DEPTH} or overflow"
+                ))
+            }
+        }
+    }
+    let kinds = [
+        ("external", &casm.entry_points_by_type.external),
+        ("l1_handler", &casm.entry_points_by_type.l1_handler),
+        ("constructor", &casm.entry_points_by_type.constructor),
+    ];
+    for (kind, eps) in kinds {
+        for (i, ep) in eps.iter().enumerate() {
+            if ep.offset >= len {
+                return invalid(format!(
+                    "entry point {kind}[{i}] starts at {}, past the bytecode's {len} words",
+                    ep.offset
+                ));
+            }
+            if ep.selector >= prime {
+                return invalid(format!(
+                    "entry point {kind}[{i}]: the selector is not a felt"
+                ));
+            }
+        }
+    }
+    if let Some((pc, _)) = casm.hints.iter().find(|(pc, _)| *pc >= len) {
+        return invalid(format!(
+            "a hint is at pc {pc}, past the bytecode's {len} words"
+        ));
+    }
+    Ok(())
+}
+
+/// How deep `bytecode_segment_lengths` may nest (compilers emit two levels).
+const MAX_SEGMENT_DEPTH: usize = 16;
+
+/// The sum of a nested segment-length list, or `None` past [`MAX_SEGMENT_DEPTH`] or on overflow.
+fn segment_total(lengths: &NestedIntList, depth: usize) -> Option<usize> {
+    match lengths {
+        NestedIntList::Leaf(n) => Some(*n),
+        NestedIntList::Node(_) if depth >= MAX_SEGMENT_DEPTH => None,
+        NestedIntList::Node(children) => children.iter().try_fold(0usize, |total, child| {
+            total.checked_add(segment_total(child, depth + 1)?)
+        }),
+    }
 }
 
 /// Prepared classes by compiled class hash, shared by every block and worker: a [`BaseState`]

@@ -263,8 +263,9 @@ fn run_call(
         stop: None,
     };
     processor.steps_left = processor.ctx.steps_left;
-    // A class from elsewhere could make cairo-vm panic; that fails this call, not the block.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    // A class from elsewhere could make cairo-vm panic (a hint dividing by zero); that fails
+    // this call, not the block, and prints nothing: it is an outcome, not a bug.
+    let run = crate::panic_guard::catch_silently(|| {
         runner
             .run_from_entrypoint(
                 entry_point.offset,
@@ -274,7 +275,7 @@ fn run_call(
                 &mut processor,
             )
             .map_err(|e| vm_error_text(&e))
-    }));
+    });
     let stop = processor.stop.take();
     let steps_left = processor.steps_left;
     let steps = runner.vm.get_current_step();
@@ -295,12 +296,7 @@ fn run_call(
     }
     let run = match run {
         Ok(run) => run,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+        Err(message) => {
             return Ok(CallResult {
                 failed: true,
                 retdata: vec![short_string("ENTRYPOINT_FAILED")],

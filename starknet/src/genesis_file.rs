@@ -21,7 +21,9 @@
 //! Felts are `0x`-prefixed hex strings; amounts are decimal or hex strings (u128). A class is
 //! one of ours by name, or a compiled class file with either its Sierra file (the class hash is
 //! computed) or its class hash. A contract's `class` is a builtin name or a class hash. Paths are
-//! relative to the genesis file. Every section but `format` is optional; `block` defaults to
+//! relative to the genesis file and must name regular files (at most
+//! [`MAX_CLASS_FILE_BYTES`]); a block file's genesis section names no paths. Every `0x` value
+//! must be below the field prime. Every section but `format` is optional; `block` defaults to
 //! [`BlockContext::new`] with sequencer `0x5e9` and fee token `0x4718`.
 
 use std::collections::HashMap;
@@ -36,6 +38,9 @@ use starknet_types_core::felt::Felt;
 use crate::class::{sierra_class_hash, ClassError, ContractClass};
 use crate::context::BlockContext;
 use crate::contracts::BuiltinContract;
+use crate::input::{
+    check_felts, elide, parse_u128, read_regular_file, MAX_CLASS_FILE_BYTES, MAX_FILE_BYTES,
+};
 use crate::state::InMemoryState;
 use crate::u256::U256;
 
@@ -45,7 +50,7 @@ pub const GENESIS_FORMAT: &str = "starkstm-genesis/1";
 /// Loading a genesis file failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenesisError {
-    /// A file could not be read.
+    /// A file could not be read (or is not a regular file, or is too large).
     #[error("{path}: {error}")]
     Io {
         /// The file.
@@ -54,7 +59,7 @@ pub enum GenesisError {
         error: std::io::Error,
     },
     /// The genesis file is not valid JSON of the format.
-    #[error("{path}: {error}")]
+    #[error("{path}: {}", elide(&error.to_string()))]
     Json {
         /// The file.
         path: PathBuf,
@@ -70,7 +75,7 @@ pub enum GenesisError {
         error: ClassError,
     },
     /// A value is out of range or refers to something undefined.
-    #[error("{path}: {what}")]
+    #[error("{path}: {}", elide(what))]
     Invalid {
         /// The file.
         path: PathBuf,
@@ -79,10 +84,13 @@ pub enum GenesisError {
     },
 }
 
+/// A parsed genesis document: a genesis file, or the `genesis` section of a block file (which
+/// has no `format` field). Parse it in place with serde, so errors name the line and column of
+/// the file the user wrote, then build it with [`from_section`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct File {
-    format: String,
+pub struct GenesisJson {
+    format: Option<String>,
     block: Option<Block>,
     #[serde(default)]
     classes: Vec<ClassEntry>,
@@ -226,25 +234,35 @@ pub fn to_json(
     value
 }
 
-/// Parses the genesis part of a block file (no `format` field); `path` names it in errors.
-pub fn from_json_value(
-    mut value: serde_json::Value,
-    path: &Path,
-) -> Result<(InMemoryState, BlockContext), GenesisError> {
-    if let Some(object) = value.as_object_mut() {
-        object.insert("format".into(), serde_json::json!(GENESIS_FORMAT));
+impl std::fmt::Debug for GenesisJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenesisJson")
+            .field("classes", &self.classes.len())
+            .field("contracts", &self.contracts.len())
+            .finish_non_exhaustive()
     }
-    parse_genesis(&value.to_string(), path)
 }
 
-/// Loads a genesis file: the base state and the block context.
+/// Where a genesis document's classes may come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassFiles<'a> {
+    /// Class files named by path, relative to this directory (a genesis file on disk). Each must
+    /// be a regular file of at most [`MAX_CLASS_FILE_BYTES`].
+    RelativeTo(&'a Path),
+    /// No class files: the document must be self-contained (a block file, which is meant to be
+    /// shared, names no local path).
+    Refused,
+}
+
+/// Loads a genesis file: the base state and the block context. The file must be a regular file
+/// of at most [`MAX_FILE_BYTES`].
 pub fn load_genesis(path: &Path) -> Result<(InMemoryState, BlockContext), GenesisError> {
-    let text = read(path)?;
+    let text = read(path, MAX_FILE_BYTES)?;
     parse_genesis(&text, path)
 }
 
-fn read(path: &Path) -> Result<String, GenesisError> {
-    std::fs::read_to_string(path).map_err(|error| GenesisError::Io {
+fn read(path: &Path, max_bytes: u64) -> Result<String, GenesisError> {
+    read_regular_file(path, max_bytes).map_err(|error| GenesisError::Io {
         path: path.to_path_buf(),
         error,
     })
@@ -255,21 +273,48 @@ pub fn parse_genesis(
     text: &str,
     path: &Path,
 ) -> Result<(InMemoryState, BlockContext), GenesisError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| GenesisError::Json {
+            path: path.to_path_buf(),
+            error,
+        })?;
+    check_felts(&value, FELT_EXEMPT_KEYS).map_err(|e| GenesisError::Invalid {
+        path: path.to_path_buf(),
+        what: e.to_string(),
+    })?;
+    drop(value);
+    let file: GenesisJson = serde_json::from_str(text).map_err(|error| GenesisError::Json {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    if file.format.as_deref() != Some(GENESIS_FORMAT) {
+        return Err(GenesisError::Invalid {
+            path: path.to_path_buf(),
+            what: format!(
+                "format is {:?}, expected {GENESIS_FORMAT:?}",
+                file.format.as_deref().unwrap_or("missing")
+            ),
+        });
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    from_section(file, path, ClassFiles::RelativeTo(dir))
+}
+
+/// The keys under which a `0x` string need not be a felt: a compiled class's `prime` is the
+/// field prime itself.
+pub const FELT_EXEMPT_KEYS: &[&str] = &["prime"];
+
+/// Builds the base state and context a parsed genesis document describes; `path` names the
+/// file in errors. A block file's section (no `format`) is built with [`ClassFiles::Refused`].
+pub fn from_section(
+    file: GenesisJson,
+    path: &Path,
+    class_files: ClassFiles<'_>,
+) -> Result<(InMemoryState, BlockContext), GenesisError> {
     let invalid = |what: String| GenesisError::Invalid {
         path: path.to_path_buf(),
         what,
     };
-    let file: File = serde_json::from_str(text).map_err(|error| GenesisError::Json {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    if file.format != GENESIS_FORMAT {
-        return Err(invalid(format!(
-            "format is {:?}, expected {GENESIS_FORMAT:?}",
-            file.format
-        )));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
     let address = |f: Felt, what: &str| {
         PatriciaKey::try_from(f)
             .map(ContractAddress)
@@ -329,9 +374,14 @@ pub fn parse_genesis(
                         "classes[{i}]: give exactly one of \"sierra\" and \"class_hash\""
                     )));
                 }
+                let ClassFiles::RelativeTo(dir) = class_files else {
+                    return Err(invalid(format!(
+                        "classes[{i}] names a class file; a block file must be self-contained: give the class inline as \"compiled_class\" with \"class_hash\""
+                    )));
+                };
                 let casm_path = dir.join(casm);
-                let class =
-                    ContractClass::from_casm_json(&read(&casm_path)?).map_err(|source| {
+                let class = ContractClass::from_casm_json(&read(&casm_path, MAX_CLASS_FILE_BYTES)?)
+                    .map_err(|source| {
                         GenesisError::Class {
                             path: casm_path.clone(),
                             error: source,
@@ -340,12 +390,14 @@ pub fn parse_genesis(
                 let hash = match (sierra, class_hash) {
                     (Some(sierra), None) => {
                         let sierra_path = dir.join(sierra);
-                        sierra_class_hash(&read(&sierra_path)?).map_err(|source| {
-                            GenesisError::Class {
-                                path: sierra_path,
-                                error: source,
-                            }
-                        })?
+                        sierra_class_hash(&read(&sierra_path, MAX_CLASS_FILE_BYTES)?).map_err(
+                            |source| {
+                                GenesisError::Class {
+                                    path: sierra_path,
+                                    error: source,
+                                }
+                            },
+                        )?
                     }
                     (_, h) => ClassHash(h.expect("checked above")),
                 };
@@ -437,11 +489,4 @@ pub fn parse_genesis(
         context.l2_gas_price = p;
     }
     Ok((state, context))
-}
-
-fn parse_u128(s: &str) -> Option<u128> {
-    match s.strip_prefix("0x") {
-        Some(hex) => u128::from_str_radix(hex, 16).ok(),
-        None => s.parse().ok(),
-    }
 }

@@ -1,5 +1,5 @@
 //! Classes: our committed CASM is what the linked compiler makes of our committed Sierra, and
-//! classes compiled by a recent Cairo compiler (the 2.21 test contracts that ship with the
+//! classes compiled by a recent Cairo compiler (the 2.19 test contracts that ship with the
 //! `cairo-lang-starknet` crate, a dependency of ours) load and run — one of them as the fee
 //! token.
 
@@ -67,14 +67,14 @@ fn cairo_test_data() -> PathBuf {
         let dir = index
             .unwrap()
             .path()
-            .join("cairo-lang-starknet-2.21.0")
+            .join("cairo-lang-starknet-2.19.5")
             .join("test_data");
         if dir.is_dir() {
             return dir;
         }
     }
     panic!(
-        "cairo-lang-starknet-2.21.0 is not under {}: run `cargo fetch`",
+        "cairo-lang-starknet-2.19.5 is not under {}: run `cargo fetch`",
         registry.display()
     );
 }
@@ -113,7 +113,7 @@ fn load_recent(name: &str) -> (ClassHash, Arc<ContractClass>) {
 
 #[test]
 fn a_recent_compilers_erc20_serves_as_the_fee_token() {
-    // Cairo 2.21's ERC20 keeps balances in `balances: Map<ContractAddress, u256>`, like ours,
+    // Cairo 2.19's ERC20 keeps balances in `balances: Map<ContractAddress, u256>`, like ours,
     // and reads the caller through the newer execution-info path.
     let mut g = genesis(4);
     let (hash, class) = load_recent("erc20__erc_20");

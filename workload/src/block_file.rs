@@ -16,7 +16,10 @@
 //!     { "type": "l1_handler", "tx": { <L1HandlerTransaction> }, "paid_fee_on_l1": "1" } ] }
 //! ```
 //!
-//! Transaction hashes are recomputed on load. An **output file**
+//! Transaction hashes are recomputed on load, and a hash that appears twice is an error. A block
+//! file is self-contained: its classes are inline or ours by name, never a path. Every `0x` value
+//! must be a felt (below the field prime); an out-of-range value is an error naming its field.
+//! An **output file**
 //! (`"format": "starkstm-output/1"`) holds the receipts and the state diff.
 
 use std::path::Path;
@@ -24,7 +27,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use starkstm_starknet::genesis::Genesis;
-use starkstm_starknet::genesis_file::{from_json_value, to_json, GenesisError};
+use starkstm_starknet::genesis_file::{
+    from_section, to_json, ClassFiles, GenesisError, GenesisJson, FELT_EXEMPT_KEYS,
+};
+use starkstm_starknet::input::{check_felts, elide, parse_u128, read_regular_file, MAX_FILE_BYTES};
 use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
 use starkstm_starknet::starknet_api::state::StorageKey;
 use starkstm_starknet::starknet_api::transaction::{
@@ -51,7 +57,7 @@ pub enum BlockFileError {
         error: std::io::Error,
     },
     /// It is not JSON of the format (the message names line and column).
-    #[error("{path}: {error}")]
+    #[error("{path}: {}", elide(&error.to_string()))]
     Json {
         /// The file.
         path: String,
@@ -62,7 +68,7 @@ pub enum BlockFileError {
     #[error(transparent)]
     Genesis(#[from] GenesisError),
     /// Something else is wrong; the message says what and where.
-    #[error("{path}: {what}")]
+    #[error("{path}: {}", elide(what))]
     Invalid {
         /// The file.
         path: String,
@@ -71,11 +77,18 @@ pub enum BlockFileError {
     },
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+struct BlockJsonOut {
+    format: String,
+    genesis: serde_json::Value,
+    transactions: Vec<TxJson>,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BlockJson {
     format: String,
-    genesis: serde_json::Value,
+    genesis: GenesisJson,
     transactions: Vec<TxJson>,
 }
 
@@ -138,7 +151,7 @@ pub fn write_block(block: &StarknetBlock) -> String {
             },
         })
         .collect();
-    let json = BlockJson {
+    let json = BlockJsonOut {
         format: BLOCK_FORMAT.to_string(),
         genesis: to_json(&g.state, &g.context, false),
         transactions,
@@ -146,33 +159,56 @@ pub fn write_block(block: &StarknetBlock) -> String {
     serde_json::to_string(&json).expect("a block serializes")
 }
 
-/// Reads a block file.
+/// Reads a block file: a regular file of at most [`MAX_FILE_BYTES`].
 pub fn read_block_file(path: &Path) -> Result<StarknetBlock, BlockFileError> {
-    let text = std::fs::read_to_string(path).map_err(|error| BlockFileError::Io {
-        path: path.display().to_string(),
-        error,
-    })?;
+    let text = read_file(path)?;
     read_block(&text, path)
 }
 
-/// Parses block-file JSON; `path` names it in errors.
+fn read_file(path: &Path) -> Result<String, BlockFileError> {
+    read_regular_file(path, MAX_FILE_BYTES).map_err(|error| BlockFileError::Io {
+        path: path.display().to_string(),
+        error,
+    })
+}
+
+/// Parses `text` as JSON twice: as a tree, to check that every `0x` value is a felt (naming
+/// the field of the first that is not), then as `T`, so serde's errors give the line and column
+/// of the text itself.
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    name: &str,
+) -> Result<T, BlockFileError> {
+    let json = |error| BlockFileError::Json {
+        path: name.to_string(),
+        error,
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
+    check_felts(&value, FELT_EXEMPT_KEYS).map_err(|e| BlockFileError::Invalid {
+        path: name.to_string(),
+        what: e.to_string(),
+    })?;
+    drop(value);
+    serde_json::from_str(text).map_err(json)
+}
+
+/// Parses block-file JSON; `path` names it in errors. A block file is self-contained (it names
+/// no class files), every `0x` value in it is below the field prime, and no transaction hash
+/// appears twice.
 pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileError> {
     let name = path.display().to_string();
     let invalid = |what: String| BlockFileError::Invalid {
         path: name.clone(),
         what,
     };
-    let json: BlockJson = serde_json::from_str(text).map_err(|error| BlockFileError::Json {
-        path: name.clone(),
-        error,
-    })?;
+    let json: BlockJson = parse_checked(text, &name)?;
     if json.format != BLOCK_FORMAT {
         return Err(invalid(format!(
             "format is {:?}, expected {BLOCK_FORMAT:?}",
             json.format
         )));
     }
-    let (state, context) = from_json_value(json.genesis, path)?;
+    let (state, context) = from_section(json.genesis, path, ClassFiles::Refused)?;
     let chain = context.chain_id.clone();
     let mut txs = Vec::with_capacity(json.transactions.len());
     for (i, tx) in json.transactions.into_iter().enumerate() {
@@ -203,7 +239,7 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
                 Transaction::declare(tx, class, &chain)
             }
             TxJson::L1Handler { tx, paid_fee_on_l1 } => {
-                let paid = paid_fee_on_l1.parse().map_err(|_| {
+                let paid = parse_u128(&paid_fee_on_l1).ok_or_else(|| {
                     invalid(format!(
                         "transactions[{i}].paid_fee_on_l1 {paid_fee_on_l1:?} is not a u128"
                     ))
@@ -212,6 +248,15 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
             }
         };
         txs.push(built.map_err(|e| invalid(format!("transactions[{i}]: {e}")))?);
+    }
+    let mut seen = std::collections::HashMap::with_capacity(txs.len());
+    for (j, tx) in txs.iter().enumerate() {
+        if let Some(i) = seen.insert(tx.hash(), j) {
+            return Err(invalid(format!(
+                "transactions[{j}] repeats transactions[{i}] (both have hash {:#x}); a block holds a transaction once",
+                tx.hash().0
+            )));
+        }
     }
     let classes = contracts::ALL
         .into_iter()
@@ -281,15 +326,8 @@ impl OutputFile {
     /// Reads an output file.
     pub fn read(path: &Path) -> Result<OutputFile, BlockFileError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| BlockFileError::Io {
-            path: name.clone(),
-            error,
-        })?;
-        let file: OutputFile =
-            serde_json::from_str(&text).map_err(|error| BlockFileError::Json {
-                path: name.clone(),
-                error,
-            })?;
+        let text = read_file(path)?;
+        let file: OutputFile = parse_checked(&text, &name)?;
         if file.format != OUTPUT_FORMAT {
             return Err(BlockFileError::Invalid {
                 path: name,
