@@ -1,5 +1,6 @@
 //! `starkstm gen`, `exec` and `diff`: block files and output files.
 
+use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,9 +130,12 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let differences = a.differences(&b, 20);
+    let differences = a.differences(&b, 50);
+    // A closed pipe (`starkstm diff a b | head`) ends the output, not the verdict.
+    let mut out = std::io::stdout().lock();
     if differences.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "identical: {} receipts, {} storage writes",
             a.receipts.len(),
             a.state_diff.storage.len()
@@ -139,7 +143,9 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         for d in &differences {
-            println!("{d}");
+            if writeln!(out, "{d}").is_err() {
+                break;
+            }
         }
         Ok(ExitCode::FAILURE)
     }

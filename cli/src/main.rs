@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod conform;
 mod files;
 mod mock;
 mod report;
@@ -39,6 +40,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Compare two output files; exit 0 if identical, 1 if not, 2 if one cannot be read.
     Diff(files::DiffArgs),
+    /// The conformance report: every workload's blocks executed by starkstm and by the
+    /// reference runner (`conformance/`), their differences counted per field.
+    Conform(conform::ConformArgs),
     /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
     /// outputs and report the speedup.
     Mock(mock::MockArgs),
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gen(args) => files::gen(&args),
         Command::Exec(args) => files::exec(&args),
         Command::Diff(args) => files::diff(&args),
+        Command::Conform(args) => conform::conform(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Mock(args) => mock::run(&args),
     }

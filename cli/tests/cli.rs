@@ -247,9 +247,15 @@ fn gen_exec_diff_round_trip_and_detect_differences() {
     std::fs::write(p("changed.json"), json.to_string()).unwrap();
     let out = starkstm(&["diff", &p("par.json"), &p("changed.json")]);
     assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "receipt 4: fee differs"
+        lines,
+        [
+            format!("receipt 4: fee {fee} ≠ {}", fee + 1).as_str(),
+            "differing: fee 1"
+        ],
+        "{stdout}"
     );
     // A missing input: exit 2.
     let out = starkstm(&["diff", &p("par.json"), &p("missing.json")]);

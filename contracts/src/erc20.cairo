@@ -11,7 +11,7 @@ mod ERC20 {
         token_symbol: felt252,
         token_decimals: u8,
         token_total_supply: u256,
-        balances: LegacyMap<ContractAddress, u256>,
+        ERC20_balances: LegacyMap<ContractAddress, u256>,
         allowances: LegacyMap<(ContractAddress, ContractAddress), u256>,
     }
 
@@ -49,7 +49,7 @@ mod ERC20 {
         self.token_symbol.write(symbol);
         self.token_decimals.write(decimals);
         self.token_total_supply.write(initial_supply);
-        self.balances.write(recipient, initial_supply);
+        self.ERC20_balances.write(recipient, initial_supply);
         self.emit(Transfer { from: Zeroable::zero(), to: recipient, value: initial_supply });
     }
 
@@ -75,7 +75,7 @@ mod ERC20 {
 
     #[external(v0)]
     fn balance_of(self: @ContractState, account: ContractAddress) -> u256 {
-        self.balances.read(account)
+        self.ERC20_balances.read(account)
     }
 
     #[external(v0)]
@@ -116,10 +116,10 @@ mod ERC20 {
         ref self: ContractState, sender: ContractAddress, recipient: ContractAddress, amount: u256
     ) {
         assert(!recipient.is_zero(), 'ERC20: transfer to 0');
-        let sender_balance = self.balances.read(sender);
+        let sender_balance = self.ERC20_balances.read(sender);
         assert(sender_balance >= amount, 'ERC20: insufficient balance');
-        self.balances.write(sender, sender_balance - amount);
-        self.balances.write(recipient, self.balances.read(recipient) + amount);
+        self.ERC20_balances.write(sender, sender_balance - amount);
+        self.ERC20_balances.write(recipient, self.ERC20_balances.read(recipient) + amount);
         self.emit(Transfer { from: sender, to: recipient, value: amount });
     }
 }

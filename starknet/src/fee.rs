@@ -1,13 +1,18 @@
-//! The fee token's storage layout, as our ERC20 (and OpenZeppelin's) lays it out.
+//! The fee token's storage layout: the protocol's (`ERC20_balances`, as the real STRK and ETH
+//! tokens, OpenZeppelin's ERC20 and ours lay it out).
 
 use starknet_api::abi::abi_utils::get_storage_var_address;
 use starknet_api::core::ContractAddress;
 use starknet_api::state::StorageKey;
 
+/// The storage map of ERC20 balances the protocol reads a fee token's balances from.
+pub const BALANCES_VAR: &str = "ERC20_balances";
+
 /// The two storage slots (low, high) of `owner`'s balance in an ERC20 whose balances are the
-/// storage map `balances: ContractAddress → u256`.
+/// storage map `ERC20_balances: ContractAddress → u256` (the address the reference computes
+/// with `get_fee_token_var_address`).
 pub fn balance_slots(owner: ContractAddress) -> (StorageKey, StorageKey) {
-    let low = get_storage_var_address("balances", &[*owner.0.key()]);
+    let low = get_storage_var_address(BALANCES_VAR, &[*owner.0.key()]);
     let high = low
         .next_storage_key()
         .expect("a storage-map address is below the storage-key bound minus one");

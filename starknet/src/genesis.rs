@@ -207,7 +207,7 @@ impl Genesis {
 
     /// A signed Invoke V3 from `account` with `nonce`, making `calls`.
     pub fn invoke(&self, account: &Account, nonce: u64, calls: &[Call]) -> Transaction {
-        self.invoke_with(account, nonce, calls, default_bounds(), true)
+        self.invoke_with(account, nonce, calls, self.bounds(DEFAULT_MAX_L2_GAS), true)
     }
 
     /// As [`invoke`](Genesis::invoke), with given bounds, signed or not (an unsigned
@@ -254,7 +254,7 @@ impl Genesis {
         class: Arc<ContractClass>,
     ) -> Transaction {
         let mut tx = DeclareTransactionV3 {
-            resource_bounds: default_bounds(),
+            resource_bounds: self.bounds(DECLARE_MAX_L2_GAS),
             tip: Tip(0),
             signature: TransactionSignature::default(),
             nonce: Nonce(Felt::from(nonce)),
@@ -277,7 +277,7 @@ impl Genesis {
     /// address it deploys to (fund it first).
     pub fn deploy_account(&self, private_key: Felt, salt: Felt) -> (Transaction, ContractAddress) {
         let mut tx = DeployAccountTransactionV3 {
-            resource_bounds: default_bounds(),
+            resource_bounds: self.bounds(DEFAULT_MAX_L2_GAS),
             tip: Tip(0),
             signature: TransactionSignature::default(),
             nonce: Nonce(Felt::ZERO),
@@ -297,6 +297,11 @@ impl Genesis {
         (tx, address)
     }
 
+    /// Resource bounds of `max_l2_gas` at the block's prices (see [`bounds_for`]).
+    pub fn bounds(&self, max_l2_gas: u64) -> ValidResourceBounds {
+        bounds_for(&self.context, max_l2_gas)
+    }
+
     /// A fee-token transfer call.
     pub fn transfer_call(&self, to: ContractAddress, amount: u128) -> Call {
         Call {
@@ -307,7 +312,35 @@ impl Genesis {
     }
 }
 
-/// Resource bounds generous enough for any of our workloads at a gas price of 1.
+/// The L2 gas the generated transactions may use (enough for any of our workloads).
+pub const DEFAULT_MAX_L2_GAS: u64 = 100_000_000;
+
+/// The L2 gas a generated declare may use: the protocol charges archival gas for the class's
+/// code (5,120 per felt of Sierra and ABI), above 100 million for our larger classes.
+pub const DECLARE_MAX_L2_GAS: u64 = 1_000_000_000;
+
+/// The L1 data gas the generated transactions may use: above the protocol's minimum for any
+/// transaction (128 with KZG data availability) and the state diff of any of our transactions.
+pub const DEFAULT_MAX_L1_DATA_GAS: u64 = 10_000;
+
+/// Bounds on all three resources, as Starknet requires, at exactly `context`'s STRK prices:
+/// no L1 gas (nothing of ours sends enough messages to need it), [`DEFAULT_MAX_L1_DATA_GAS`]
+/// of L1 data gas, `max_l2_gas` of L2 gas.
+pub fn bounds_for(context: &BlockContext, max_l2_gas: u64) -> ValidResourceBounds {
+    let p = &context.gas_prices;
+    let bound = |amount, price| ResourceBounds {
+        max_amount: GasAmount(amount),
+        max_price_per_unit: GasPrice(price),
+    };
+    ValidResourceBounds::AllResources(AllResourceBounds {
+        l1_gas: bound(0, p.l1_gas),
+        l2_gas: bound(max_l2_gas, p.l2_gas),
+        l1_data_gas: bound(DEFAULT_MAX_L1_DATA_GAS, p.l1_data_gas),
+    })
+}
+
+/// Resource bounds generous enough for any of our workloads at a gas price of 1 (L1 and L1
+/// data gas zero; see [`bounds_for`] for bounds a Starknet block accepts).
 pub fn default_bounds() -> ValidResourceBounds {
     bounds(100_000_000, 1)
 }

@@ -4,7 +4,10 @@
 //! {
 //!   "format": "starkstm-genesis/1",
 //!   "block": { "number": 10, "timestamp": 1700000000, "sequencer": "0x5e9",
-//!              "fee_token": "0x4718", "chain_id": "SN_STARKSTM", "l2_gas_price": 1 },
+//!              "fee_token": "0x4718", "eth_fee_token": "0x4718", "chain_id": "SN_STARKSTM",
+//!              "starknet_version": "0.14.2", "use_kzg_da": true, "old_block_hash": "0x5",
+//!              "gas_prices": { "l1_gas": 20000000000000, "l1_data_gas": 500000, "l2_gas": 3000000000 },
+//!              "eth_gas_prices": { "l1_gas": 1000000000, "l1_data_gas": 20, "l2_gas": 150000 } },
 //!   "classes": [
 //!     { "builtin": "erc20" },
 //!     { "casm": "path/to/class.casm.json", "sierra": "path/to/class.sierra.json" },
@@ -23,8 +26,10 @@
 //! computed) or its class hash. A contract's `class` is a builtin name or a class hash. Paths are
 //! relative to the genesis file and must name regular files (at most
 //! [`MAX_CLASS_FILE_BYTES`]); a block file's genesis section names no paths. Every `0x` value
-//! must be below the field prime. Every section but `format` is optional; `block` defaults to
-//! [`BlockContext::new`] with sequencer `0x5e9` and fee token `0x4718`.
+//! must be below the field prime. Every section but `format` is optional, and so is every field
+//! of `block`: it defaults to [`BlockContext::new`] with sequencer `0x5e9` and fee token
+//! `0x4718`. Gas prices must be non-zero; `starknet_version` must be one with published
+//! constants (0.13.0 to 0.14.4); older files' `l2_gas_price` sets the L2 gas price alone.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +41,7 @@ use starknet_api::state::StorageKey;
 use starknet_types_core::felt::Felt;
 
 use crate::class::{sierra_class_hash, ClassError, ContractClass};
-use crate::context::BlockContext;
+use crate::context::{parse_version, BlockContext, GasPrices};
 use crate::contracts::BuiltinContract;
 use crate::input::{
     check_felts, elide, parse_u128, read_regular_file, MAX_CLASS_FILE_BYTES, MAX_FILE_BYTES,
@@ -104,15 +109,40 @@ pub struct GenesisJson {
     erc20_balances: Vec<BalanceEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Block {
     number: Option<u64>,
     timestamp: Option<u64>,
     sequencer: Option<Felt>,
     fee_token: Option<Felt>,
+    eth_fee_token: Option<Felt>,
     chain_id: Option<String>,
+    /// Older files' one price: the L2 gas price (fri).
     l2_gas_price: Option<u128>,
+    gas_prices: Option<PricesEntry>,
+    eth_gas_prices: Option<PricesEntry>,
+    starknet_version: Option<String>,
+    use_kzg_da: Option<bool>,
+    old_block_hash: Option<Felt>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PricesEntry {
+    l1_gas: u128,
+    l1_data_gas: u128,
+    l2_gas: u128,
+}
+
+impl From<PricesEntry> for GasPrices {
+    fn from(p: PricesEntry) -> GasPrices {
+        GasPrices {
+            l1_gas: p.l1_gas,
+            l1_data_gas: p.l1_data_gas,
+            l2_gas: p.l2_gas,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -214,20 +244,28 @@ pub fn to_json(
         .into_iter()
         .map(|(address, nonce)| json!({ "address": hex(address.0.key()), "nonce": hex(&nonce.0) }))
         .collect();
+    let prices = |p: &GasPrices| json!({ "l1_gas": p.l1_gas, "l1_data_gas": p.l1_data_gas, "l2_gas": p.l2_gas });
     let mut value = json!({
         "block": {
             "number": context.block_number,
             "timestamp": context.block_timestamp,
             "sequencer": hex(context.sequencer.0.key()),
             "fee_token": hex(context.fee_token.0.key()),
+            "eth_fee_token": hex(context.eth_fee_token.0.key()),
             "chain_id": context.chain_id.to_string(),
-            "l2_gas_price": context.l2_gas_price,
+            "starknet_version": context.starknet_version.to_string(),
+            "gas_prices": prices(&context.gas_prices),
+            "eth_gas_prices": prices(&context.eth_gas_prices),
+            "use_kzg_da": context.use_kzg_da,
         },
         "classes": classes,
         "contracts": contracts,
         "storage": storage,
         "nonces": nonces,
     });
+    if let Some(hash) = context.old_block_hash {
+        value["block"]["old_block_hash"] = json!(hex(&hash));
+    }
     if with_format {
         value["format"] = json!(GENESIS_FORMAT);
     }
@@ -455,14 +493,7 @@ pub fn from_section(
         })?;
         state.set_erc20_balance(token, owner, U256::from_u128(amount));
     }
-    let block = file.block.unwrap_or(Block {
-        number: None,
-        timestamp: None,
-        sequencer: None,
-        fee_token: None,
-        chain_id: None,
-        l2_gas_price: None,
-    });
+    let block = file.block.unwrap_or_default();
     let sequencer = address(
         block
             .sequencer
@@ -476,6 +507,9 @@ pub fn from_section(
         "block.fee_token",
     )?;
     let mut context = BlockContext::new(sequencer, fee_token);
+    if let Some(eth) = block.eth_fee_token {
+        context.eth_fee_token = address(eth, "block.eth_fee_token")?;
+    }
     if let Some(n) = block.number {
         context.block_number = n;
     }
@@ -485,8 +519,37 @@ pub fn from_section(
     if let Some(c) = block.chain_id {
         context.chain_id = ChainId::from(c);
     }
-    if let Some(p) = block.l2_gas_price {
-        context.l2_gas_price = p;
+    if block.l2_gas_price.is_some() && block.gas_prices.is_some() {
+        return Err(invalid(
+            "block: give \"gas_prices\" or the older \"l2_gas_price\", not both".into(),
+        ));
     }
+    if let Some(p) = block.l2_gas_price {
+        context.gas_prices.l2_gas = p;
+    }
+    if let Some(p) = block.gas_prices {
+        context.gas_prices = p.into();
+    }
+    if let Some(p) = block.eth_gas_prices {
+        context.eth_gas_prices = p.into();
+    }
+    for (name, p) in [
+        ("gas_prices", context.gas_prices),
+        ("eth_gas_prices", context.eth_gas_prices),
+    ] {
+        if p.l1_gas == 0 || p.l1_data_gas == 0 || p.l2_gas == 0 {
+            return Err(invalid(format!(
+                "block.{name}: every gas price must be non-zero, as Starknet's are"
+            )));
+        }
+    }
+    if let Some(v) = block.starknet_version {
+        context.starknet_version =
+            parse_version(&v).map_err(|e| invalid(format!("block.starknet_version: {e}")))?;
+    }
+    if let Some(kzg) = block.use_kzg_da {
+        context.use_kzg_da = kzg;
+    }
+    context.old_block_hash = block.old_block_hash;
     Ok((state, context))
 }

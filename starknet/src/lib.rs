@@ -30,9 +30,9 @@ pub mod u256;
 mod vm;
 
 pub use class::{ClassError, ContractClass};
-pub use context::BlockContext;
+pub use context::{BlockContext, GasPrices};
 pub use limits::{BlockCapacity, BlockLimits, BlockUsage};
-pub use receipt::{Event, L2ToL1Message, Receipt, Resources, Status};
+pub use receipt::{Event, GasVector, L2ToL1Message, Receipt, Resources, Status};
 pub use state::{
     BaseState, BaseStateError, BlockState, InMemoryState, SharedBlockState, StateDiff, StateKey,
     StateValue,

@@ -70,6 +70,18 @@ pub struct Resources {
     pub state_writes: u64,
 }
 
+/// The gas a transaction is charged for, by resource: the protocol's gas vector, which the fee
+/// is the price-weighted sum of. A rejected transaction's is zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GasVector {
+    /// L1 gas (messages to L1; calldata-based data availability).
+    pub l1_gas: u64,
+    /// L1 data gas (blob data availability of the state diff).
+    pub l1_data_gas: u64,
+    /// L2 gas (execution, and what the protocol converts to it).
+    pub l2_gas: u64,
+}
+
 /// What a transaction produced: identical whichever executor ran it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
@@ -79,6 +91,9 @@ pub struct Receipt {
     pub status: Status,
     /// The fee charged, in fee-token units (0 for rejected transactions and L1 handlers).
     pub actual_fee: u128,
+    /// The gas charged, by resource (absent in output files written before it existed: zero).
+    #[serde(default)]
+    pub gas: GasVector,
     /// What it used.
     pub resources: Resources,
     /// Events, in execution order (a failed call's events are dropped).

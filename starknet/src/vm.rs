@@ -10,7 +10,7 @@ use starkstm_engine::{TransactionExecutor, TxView};
 use crate::class::EntryPointKind;
 use crate::context::BlockContext;
 use crate::execution::{deploy, execute_call, CallRequest, CallResult, ExecCtx, ExecError, TxInfo};
-use crate::receipt::{Receipt, Resources, Status};
+use crate::receipt::{GasVector, Receipt, Resources, Status};
 use crate::state::{StateKey, StateValue};
 use crate::transaction::{
     bounds_for_info, l2_bounds, DeclareTx, DeployAccountTx, InvokeTx, L1HandlerTx, Transaction,
@@ -143,6 +143,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             tx_hash: hash,
             status: Status::Rejected(reason.into()),
             actual_fee: 0,
+            gas: GasVector::default(),
             resources: Resources {
                 l2_gas: call_gas,
                 ..ctx.resources
@@ -236,7 +237,7 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
 
     /// Charges the fee and finishes the transaction.
     fn finish(mut self, status: Status) -> Outcome {
-        let price = self.vm.context.l2_gas_price;
+        let price = self.vm.context.gas_prices.l2_gas;
         let l2_gas = self.l2_gas().min(self.max_gas);
         let fee = u128::from(l2_gas).saturating_mul(price);
         let context = &self.vm.context;
@@ -287,6 +288,10 @@ impl<'t, 'v, 'x> Flow<'_, 't, 'v, 'x> {
             tx_hash: hash,
             status,
             actual_fee: fee,
+            gas: GasVector {
+                l2_gas,
+                ..GasVector::default()
+            },
             resources: Resources {
                 l2_gas,
                 state_writes,
@@ -347,12 +352,12 @@ impl StarknetVm {
                 "resource bounds must name L1, L2 and L1 data gas".into(),
             )));
         }
-        if max_price < self.context.l2_gas_price {
+        if max_price < self.context.gas_prices.l2_gas {
             return Ok(Err((
                 flow,
                 format!(
                     "L2 gas price bound {max_price} is below the block's price {}",
-                    self.context.l2_gas_price
+                    self.context.gas_prices.l2_gas
                 ),
             )));
         }
@@ -430,7 +435,7 @@ impl StarknetVm {
             status = Status::Reverted("the L2 gas bound was exceeded".into());
         }
         if status == Status::Succeeded {
-            let fee = u128::from(flow.l2_gas()).saturating_mul(self.context.l2_gas_price);
+            let fee = u128::from(flow.l2_gas()).saturating_mul(self.context.gas_prices.l2_gas);
             if flow.sender_balance()? < U256::from_u128(fee) {
                 revert(&mut flow);
                 status = Status::Reverted("insufficient fee-token balance to pay the fee".into());
@@ -551,8 +556,15 @@ impl StarknetVm {
             ..TxInfo::default()
         };
         let mut ctx = ExecCtx::new(&self.context, &info);
-        let receipt = |status, resources, events, messages| Receipt {
+        let receipt = |status, resources: Resources, events, messages| Receipt {
             tx_hash: t.hash,
+            gas: match status {
+                Status::Rejected(_) => GasVector::default(),
+                _ => GasVector {
+                    l2_gas: resources.l2_gas,
+                    ..GasVector::default()
+                },
+            },
             status,
             actual_fee: 0,
             resources,
@@ -622,6 +634,7 @@ fn too_large(receipt: &Receipt, capacity: &crate::limits::BlockCapacity) -> Opti
             "too large for a block: it exceeds the block's {limit} capacity on its own"
         )),
         actual_fee: 0,
+        gas: GasVector::default(),
         resources: Resources {
             state_writes: 0,
             ..receipt.resources.clone()

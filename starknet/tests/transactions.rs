@@ -25,7 +25,7 @@ fn transfer_moves_tokens_bumps_the_nonce_and_pays_the_sequencer() {
     assert!(r.actual_fee > 0);
     assert_eq!(
         r.actual_fee,
-        u128::from(r.resources.l2_gas) * g.context.l2_gas_price
+        u128::from(r.resources.l2_gas) * g.context.gas_prices.l2_gas
     );
     let state = after(&g, &out);
     let start = balance(&g, &g.state, a.address);

@@ -1,12 +1,13 @@
 //! Block files and output files: versioned JSON, so blocks can be saved, shared, replayed and
 //! diffed.
 //!
-//! A **block file** (`"format": "starkstm-block/1"`) holds the base state and block context (the
+//! A **block file** (`"format": "starkstm-block/2"`; files of `starkstm-block/1`, whose block
+//! context had one gas price and no Starknet version, still load) holds the base state and block context (the
 //! genesis-file schema of `starkstm_starknet::genesis_file`, without its `format` field) and the
 //! transactions in block order:
 //!
 //! ```json
-//! { "format": "starkstm-block/1",
+//! { "format": "starkstm-block/2",
 //!   "genesis": { "block": {...}, "classes": [...], "contracts": [...], "storage": [...], "nonces": [...] },
 //!   "transactions": [
 //!     { "type": "invoke", "tx": { <starknet_api InvokeTransactionV3> } },
@@ -41,7 +42,9 @@ use starkstm_starknet::{contracts, ContractClass, Felt, Receipt, StateDiff, Tran
 use crate::starknet::StarknetBlock;
 
 /// The block-file format tag.
-pub const BLOCK_FORMAT: &str = "starkstm-block/1";
+pub const BLOCK_FORMAT: &str = "starkstm-block/2";
+/// The block-file format tags that still load.
+pub const BLOCK_FORMATS_READ: [&str; 2] = ["starkstm-block/1", BLOCK_FORMAT];
 /// The output-file format tag.
 pub const OUTPUT_FORMAT: &str = "starkstm-output/1";
 
@@ -202,10 +205,10 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
         what,
     };
     let json: BlockJson = parse_checked(text, &name)?;
-    if json.format != BLOCK_FORMAT {
+    if !BLOCK_FORMATS_READ.contains(&json.format.as_str()) {
         return Err(invalid(format!(
-            "format is {:?}, expected {BLOCK_FORMAT:?}",
-            json.format
+            "format is {:?}, expected {BLOCK_FORMAT:?} (or the older {:?})",
+            json.format, BLOCK_FORMATS_READ[0]
         )));
     }
     let (state, context) = from_section(json.genesis, path, ClassFiles::Refused)?;
@@ -276,12 +279,23 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
     })
 }
 
+/// The `executor` of output files starkstm writes.
+pub const STARKSTM_EXECUTOR: &str = "starkstm";
+
+fn starkstm_executor() -> String {
+    STARKSTM_EXECUTOR.to_string()
+}
+
 /// What executing a block produced: receipts and the state diff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputFile {
     /// `starkstm-output/1`.
     pub format: String,
+    /// Who executed the block: [`STARKSTM_EXECUTOR`], or the reference runner's name (then
+    /// only the protocol's fields are compared, see [`compare`](crate::compare)).
+    #[serde(default = "starkstm_executor")]
+    pub executor: String,
     /// The receipts, in block order.
     pub receipts: Vec<Receipt>,
     /// The state diff.
@@ -318,6 +332,7 @@ impl OutputFile {
     pub fn new(receipts: Vec<Receipt>, diff: &StateDiff) -> OutputFile {
         OutputFile {
             format: OUTPUT_FORMAT.to_string(),
+            executor: STARKSTM_EXECUTOR.to_string(),
             receipts,
             state_diff: diff.into(),
         }
@@ -337,48 +352,9 @@ impl OutputFile {
         Ok(file)
     }
 
-    /// The differences from `other`, one line each (at most `limit`), empty if equal.
+    /// The differences from `other`, one line each (at most `limit`, then a count per
+    /// field), empty if equal. See [`compare`](crate::compare::compare).
     pub fn differences(&self, other: &OutputFile, limit: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.receipts.len() != other.receipts.len() {
-            out.push(format!(
-                "receipts: {} against {}",
-                self.receipts.len(),
-                other.receipts.len()
-            ));
-        }
-        for (i, (a, b)) in self.receipts.iter().zip(&other.receipts).enumerate() {
-            if a != b {
-                let what = if a.tx_hash != b.tx_hash {
-                    "hash"
-                } else if a.status != b.status {
-                    "status"
-                } else if a.actual_fee != b.actual_fee {
-                    "fee"
-                } else if a.events != b.events {
-                    "events"
-                } else if a.messages != b.messages {
-                    "messages"
-                } else {
-                    "resources"
-                };
-                out.push(format!("receipt {i}: {what} differs"));
-            }
-        }
-        let d = (&self.state_diff, &other.state_diff);
-        if d.0.storage != d.1.storage {
-            out.push("state diff: storage differs".into());
-        }
-        if d.0.nonces != d.1.nonces {
-            out.push("state diff: nonces differ".into());
-        }
-        if d.0.class_hashes != d.1.class_hashes {
-            out.push("state diff: deployed classes differ".into());
-        }
-        if d.0.declared_classes != d.1.declared_classes {
-            out.push("state diff: declared classes differ".into());
-        }
-        out.truncate(limit);
-        out
+        crate::compare::compare(self, other).lines(limit)
     }
 }

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod block_file;
+pub mod compare;
 pub mod generator;
 pub mod mock;
 pub mod presets;

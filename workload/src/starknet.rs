@@ -38,7 +38,7 @@ pub struct RandomStarknetParams {
 /// second declare is rejected), a deploy-account, L1 handlers (some without a fee: rejected),
 /// bad signatures and wrong nonces (rejected), and loops that run out of gas.
 pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, ClassError> {
-    use starkstm_starknet::genesis::{bounds, default_bounds, Account, Call};
+    use starkstm_starknet::genesis::{Account, Call};
     use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
     use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
     use starkstm_starknet::starknet_api::transaction::fields::Calldata;
@@ -209,7 +209,7 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                     &sender,
                     nonce,
                     &[call(counter, "increase", vec![Felt::ONE])],
-                    default_bounds(),
+                    g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS),
                     false,
                 )
             }
@@ -225,7 +225,7 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                 &sender,
                 nonce,
                 &[call(counter, "spin", vec![Felt::from(1_000_000_000u64)])],
-                bounds(2_000_000, 1),
+                g.bounds(2_000_000),
                 true,
             ),
             _ => {

@@ -24,7 +24,7 @@ use starkstm_starknet::contracts;
 use starkstm_starknet::genesis::{address, Account, Call, Genesis, GenesisConfig};
 use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
 use starkstm_starknet::starknet_api::core::ContractAddress;
-use starkstm_starknet::{ClassError, Felt, U256};
+use starkstm_starknet::{ClassError, Felt, GasPrices, U256};
 
 use crate::presets::Zipf;
 use crate::rng::Rng;
@@ -163,6 +163,11 @@ impl World {
             seed,
             ..GenesisConfig::default()
         })?;
+        // A block a Starknet node would accept: real-magnitude prices of all three gas
+        // resources (every transaction's bounds follow them), and the hash of block n - 10.
+        g.context.gas_prices = GasPrices::REALISTIC_STRK;
+        g.context.eth_gas_prices = GasPrices::REALISTIC_ETH;
+        g.context.old_block_hash = Some(Felt::from((0x0b10c0_u64 << 32) | (seed & 0xffff_ffff)));
         let counters: Vec<_> = (0..N_COUNTERS)
             .map(|i| {
                 let at = address(COUNTERS + i);

@@ -54,12 +54,50 @@ fn a_saved_block_replays_identically() {
     let json = serde_json::to_string(&original).unwrap();
     let back: OutputFile = serde_json::from_str(&json).unwrap();
     assert_eq!(back, original);
-    // And a changed receipt is reported.
+    // And a changed receipt is reported, with both values and a count per field.
     let mut changed = original.clone();
+    let fee = changed.receipts[3].actual_fee;
     changed.receipts[3].actual_fee += 1;
+    changed.receipts[5].gas.l2_gas += 7;
+    let (key, value) = (
+        changed.state_diff.storage[0].1,
+        changed.state_diff.storage[0].2,
+    );
+    changed.state_diff.storage[0].2 = value + starkstm_starknet::Felt::ONE;
+    changed.state_diff.nonces.pop();
+    let lines = original.differences(&changed, 10);
+    assert_eq!(lines[0], format!("receipt 3: fee {fee} ≠ {}", fee + 1));
+    assert!(lines[1].starts_with("receipt 5: l2_gas "), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("state diff: storage (")
+            && l.contains(&format!("{:#x})", key.0.key()))
+            && l.ends_with(&format!(
+                "{value:#x} ≠ {:#x}",
+                value + starkstm_starknet::Felt::ONE
+            ))),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("state diff: nonce ") && l.ends_with("≠ absent")),
+        "{lines:?}"
+    );
     assert_eq!(
-        original.differences(&changed, 10),
-        vec!["receipt 3: fee differs".to_string()]
+        lines.last().unwrap(),
+        "differing: fee 1, l2_gas 1, nonce 1, storage 1"
+    );
+    // Only the protocol's fields count against another executor: our resource accounting
+    // (steps, builtins, syscalls) is not compared then.
+    let mut reference = original.clone();
+    reference.executor = "blockifier".into();
+    reference.receipts[2].resources.steps += 1;
+    assert!(original.differences(&reference, 10).is_empty());
+    let mut ours = original.clone();
+    ours.receipts[2].resources.steps += 1;
+    assert_eq!(
+        original.differences(&ours, 10).last().unwrap(),
+        "differing: resources 1"
     );
 }
 
@@ -77,8 +115,8 @@ fn broken_block_files_are_one_line_errors() {
     let cases = [
         (text[..text.len() / 2].to_string(), "EOF while parsing"),
         (
-            text.replacen("starkstm-block/1", "starkstm-block/9", 1),
-            "expected \"starkstm-block/1\"",
+            text.replacen("starkstm-block/2", "starkstm-block/9", 1),
+            "expected \"starkstm-block/2\"",
         ),
         (
             text.replacen("\"invoke\"", "\"teleport\"", 1),
@@ -99,4 +137,71 @@ fn broken_block_files_are_one_line_errors() {
         assert!(err.starts_with("b.json"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
+}
+
+#[test]
+fn the_block_context_round_trips_and_older_files_still_load() {
+    use starkstm_starknet::GasPrices;
+    let block = starkstm_workload::starknet_workloads::generate(
+        &starkstm_workload::starknet_workloads::WorkloadSpec {
+            workload: starkstm_workload::starknet_workloads::Workload::Transfers,
+            txs: 4,
+            accounts: 4,
+            failing: 0.0,
+            seed: 3,
+        },
+    )
+    .unwrap();
+    let context = &block.genesis.context;
+    assert_eq!(context.gas_prices, GasPrices::REALISTIC_STRK);
+    assert_eq!(context.starknet_version.to_string(), "0.14.2");
+    assert!(context.old_block_hash.is_some() && context.use_kzg_da);
+    let text = write_block(&block);
+    let loaded = read_block(&text, Path::new("b.json"))
+        .unwrap()
+        .genesis
+        .context;
+    assert_eq!(loaded.gas_prices, context.gas_prices);
+    assert_eq!(loaded.eth_gas_prices, context.eth_gas_prices);
+    assert_eq!(loaded.starknet_version, context.starknet_version);
+    assert_eq!(loaded.old_block_hash, context.old_block_hash);
+    assert_eq!(loaded.eth_fee_token, context.eth_fee_token);
+    // A starkstm-block/1 file: one gas price, no version.
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["format"] = "starkstm-block/1".into();
+    let b = json["genesis"]["block"].as_object_mut().unwrap();
+    for field in [
+        "gas_prices",
+        "eth_gas_prices",
+        "starknet_version",
+        "use_kzg_da",
+        "old_block_hash",
+        "eth_fee_token",
+    ] {
+        b.remove(field);
+    }
+    b.insert("l2_gas_price".into(), 7.into());
+    let old = read_block(&json.to_string(), Path::new("old.json"))
+        .unwrap()
+        .genesis
+        .context;
+    assert_eq!(old.gas_prices.l2_gas, 7);
+    assert_eq!(old.gas_prices.l1_gas, 1);
+    assert_eq!(old.starknet_version.to_string(), "0.14.2");
+    assert_eq!(old.old_block_hash, None);
+    // Unknown versions and zero prices are errors naming the field.
+    let mut bad = json.clone();
+    bad["genesis"]["block"]["starknet_version"] = "0.12.3".into();
+    let err = read_block(&bad.to_string(), Path::new("b.json"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("block.starknet_version"), "{err}");
+    let mut bad = json.clone();
+    bad["genesis"]["block"]["l2_gas_price"] = 0.into();
+    let err = read_block(&bad.to_string(), Path::new("b.json"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("non-zero"), "{err}");
 }
