@@ -31,8 +31,6 @@ impl KnownSierra {
         #[derive(serde::Deserialize)]
         struct Raw {
             sierra_program: Vec<Felt>,
-            #[serde(default)]
-            abi: serde_json::Value,
         }
         let mut by_compiled_hash = HashMap::new();
         for c in contracts::ALL {
@@ -43,12 +41,10 @@ impl KnownSierra {
                 .with_context(|| format!("builtin class {}: Sierra JSON", c.name))?;
             let version = SierraVersion::extract_from_program(&raw.sierra_program)
                 .map_err(|e| anyhow!("builtin class {}: {e}", c.name))?;
-            // The ABI string as our class hash defines it (see starknet/src/class.rs).
-            let abi_length = match &raw.abi {
-                serde_json::Value::String(s) => s.len(),
-                serde_json::Value::Null => 0,
-                other => serde_json::to_string(other)?.len(),
-            };
+            // The ABI string the class hash covers (what a declare transaction carries).
+            let abi_length = starkstm_starknet::class::abi_string(c.sierra)
+                .map_err(|e| anyhow!("builtin class {}: {e}", c.name))?
+                .len();
             by_compiled_hash.insert(
                 class.compiled_class_hash(),
                 (c.name, version, raw.sierra_program.len(), abi_length),

@@ -178,12 +178,19 @@ impl ContractClass {
 }
 
 /// Compiles a Sierra contract class (JSON) to CASM with the compiler version this crate links.
+/// The ABI plays no part in compilation, so it is blanked first: a class whose ABI is a JSON
+/// string (as declare transactions, RPC nodes and re-execution files carry it) compiles like
+/// one whose ABI is an array.
 pub fn compile_sierra(sierra_json: &str) -> Result<CasmContractClass, ClassError> {
-    let sierra: SierraClass =
-        serde_json::from_str(sierra_json).map_err(|error| ClassError::Json {
-            what: "Sierra contract class",
-            error,
-        })?;
+    let json = |error| ClassError::Json {
+        what: "Sierra contract class",
+        error,
+    };
+    let mut value: serde_json::Value = serde_json::from_str(sierra_json).map_err(json)?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("abi");
+    }
+    let sierra: SierraClass = serde_json::from_value(value).map_err(json)?;
     catch_silently(|| {
         let program = sierra
             .extract_sierra_program(false)
@@ -194,34 +201,7 @@ pub fn compile_sierra(sierra_json: &str) -> Result<CasmContractClass, ClassError
     .map_err(|panic| ClassError::Compile(format!("the compiler panicked: {panic}")))?
 }
 
-/// The class hash of a Sierra contract class (JSON), as Starknet defines it.
-pub fn sierra_class_hash(sierra_json: &str) -> Result<ClassHash, ClassError> {
-    #[derive(serde::Deserialize)]
-    struct Raw {
-        sierra_program: Vec<Felt>,
-        contract_class_version: String,
-        entry_points_by_type: starknet_api::rpc_transaction::EntryPointByType,
-        #[serde(default)]
-        abi: serde_json::Value,
-    }
-    let raw: Raw = serde_json::from_str(sierra_json).map_err(|error| ClassError::Json {
-        what: "Sierra contract class",
-        error,
-    })?;
-    let abi = match raw.abi {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let class = starknet_api::state::SierraContractClass {
-        sierra_program: raw.sierra_program,
-        contract_class_version: raw.contract_class_version,
-        entry_points_by_type: raw.entry_points_by_type,
-        abi,
-    };
-    catch_silently(|| class.calculate_class_hash())
-        .map_err(|panic| ClassError::Invalid(format!("hashing the class panicked: {panic}")))
-}
+pub use crate::class_hash::{abi_string, sierra_class_hash};
 
 /// The checks a compiled class must pass before anything hashes or loads it: what cairo-lang's
 /// hashing and cairo-vm's loader assume of it (and would assert) is an error here instead.

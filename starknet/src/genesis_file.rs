@@ -11,7 +11,8 @@
 //!   "classes": [
 //!     { "builtin": "erc20" },
 //!     { "casm": "path/to/class.casm.json", "sierra": "path/to/class.sierra.json" },
-//!     { "casm": "path/to/other.casm.json", "class_hash": "0x1234" }
+//!     { "casm": "path/to/other.casm.json", "class_hash": "0x1234" },
+//!     { "sierra_class": { <a Sierra class: its ABI an array or a string> } }
 //!   ],
 //!   "contracts": [ { "address": "0x4718", "class": "erc20" },
 //!                  { "address": "0xc0", "class": "0x1234" } ],
@@ -154,6 +155,8 @@ struct ClassEntry {
     class_hash: Option<Felt>,
     /// A compiled class inline (with `class_hash`).
     compiled_class: Option<serde_json::Value>,
+    /// A Sierra class inline: compiled here, its class hash computed as Starknet does.
+    sierra_class: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Deserialize)]
@@ -368,6 +371,7 @@ pub fn from_section(
                 sierra: None,
                 class_hash: None,
                 compiled_class: None,
+                sierra_class: None,
             } => {
                 let contract = BuiltinContract::by_name(name)
                     .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
@@ -384,6 +388,7 @@ pub fn from_section(
                 sierra: None,
                 class_hash: Some(hash),
                 compiled_class: Some(json),
+                sierra_class: None,
             } => {
                 let casm = serde_json::from_value(json.clone()).map_err(|source| {
                     GenesisError::Class {
@@ -406,6 +411,7 @@ pub fn from_section(
                 sierra,
                 class_hash,
                 compiled_class: None,
+                sierra_class: None,
             } => {
                 if sierra.is_some() == class_hash.is_some() {
                     return Err(invalid(format!(
@@ -441,9 +447,33 @@ pub fn from_section(
                 };
                 (hash, Arc::new(class))
             }
+            ClassEntry {
+                builtin: None,
+                casm: None,
+                sierra: None,
+                class_hash,
+                compiled_class: None,
+                sierra_class: Some(sierra),
+            } => {
+                let class_error = |error| GenesisError::Class {
+                    path: path.to_path_buf(),
+                    error,
+                };
+                let (hash, class) =
+                    ContractClass::from_sierra_json(sierra.get()).map_err(class_error)?;
+                if let Some(given) = class_hash {
+                    if ClassHash(*given) != hash {
+                        return Err(invalid(format!(
+                            "classes[{i}]: the Sierra class hashes to {:#x}, not {given:#x}",
+                            hash.0
+                        )));
+                    }
+                }
+                (hash, Arc::new(class))
+            }
             _ => {
                 return Err(invalid(format!(
-                    "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\", or \"compiled_class\" with \"class_hash\""
+                    "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\", or \"compiled_class\" with \"class_hash\", or \"sierra_class\""
                 )))
             }
         };

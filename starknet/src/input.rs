@@ -18,8 +18,9 @@ use num_bigint::BigUint;
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// The largest class file a genesis file may name (64 MiB; real classes are under 5 MiB).
 pub const MAX_CLASS_FILE_BYTES: u64 = 64 << 20;
-/// How many bytes of a value an error echoes.
-pub const ECHO_BYTES: usize = 48;
+/// How long a value an error echoes whole may be (a felt in hex is at most 66 characters);
+/// longer ones are cut to their first third of it.
+pub const ECHO_BYTES: usize = 96;
 /// How long a message is before it is cut as a whole.
 pub const MAX_MESSAGE_BYTES: usize = 2048;
 
@@ -167,7 +168,7 @@ pub fn elide(text: &str) -> String {
         let word = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let token = &rest[..word];
         if token.len() > ECHO_BYTES {
-            let mut cut = ECHO_BYTES / 2;
+            let mut cut = ECHO_BYTES / 3;
             while !token.is_char_boundary(cut) {
                 cut -= 1;
             }

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod class;
+mod class_hash;
 pub mod context;
 pub mod contracts;
 mod execution;
