@@ -60,7 +60,7 @@ impl KnownSierra {
 /// Rule: `override_version` if given; else the version encoded in the first three felts of the
 /// class's Sierra program, which we know for our builtin contracts (matched by compiled class
 /// hash). The CASM's `compiler_version` is NOT used: it names the Sierra→CASM compiler
-/// (2.21.0 for our committed CASM), not the Sierra version of the program (1.3.0 for ours,
+/// (2.19.5 for our committed CASM), not the Sierra version of the program (1.3.0 for ours,
 /// written by Cairo 2.1.0). Lengths come from the builtin's Sierra only.
 pub fn sierra_facts(
     class: &ContractClass,
