@@ -1,5 +1,5 @@
 //! starkstm's own contracts (`contracts/` in the repository): their Sierra and CASM, compiled
-//! by `contracts/build.sh` and embedded here.
+//! by `contracts/build.sh` and embedded here; and the real STRK token ([`ERC20_STRK`]).
 
 use std::sync::Arc;
 
@@ -54,8 +54,25 @@ contract!(
     "An NFT collection with free-id and next-id mints."
 );
 
+/// The real STRK token (`ERC20Lockable`, Sierra 1.7.0), protocol data from
+/// `starknet/real-classes/` (see its NOTICE), with the CASM our compiler makes of it committed
+/// beside it. Balances in `ERC20_balances`, like ours; the workloads' fee token.
+pub const ERC20_STRK: BuiltinContract = BuiltinContract {
+    name: "erc20_strk",
+    sierra: include_str!("../real-classes/erc20_strk.sierra.json"),
+    casm: include_str!("../real-classes/erc20_strk.casm.json"),
+};
+
 /// All of them.
-pub const ALL: [BuiltinContract; 6] = [ACCOUNT, ACCOUNT_NOVALIDATE, ERC20, COUNTER, AMM, NFT];
+pub const ALL: [BuiltinContract; 7] = [
+    ACCOUNT,
+    ACCOUNT_NOVALIDATE,
+    ERC20,
+    COUNTER,
+    AMM,
+    NFT,
+    ERC20_STRK,
+];
 
 impl BuiltinContract {
     /// The class hash (of the Sierra class) and the prepared compiled class, prepared once per

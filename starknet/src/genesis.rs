@@ -75,6 +75,9 @@ pub struct GenesisConfig {
     pub balance: u128,
     /// Seeds addresses and keys.
     pub seed: u64,
+    /// The builtin class of the fee token: our `erc20`, or the real STRK token's `erc20_strk`
+    /// (both keep balances in the protocol's `ERC20_balances`).
+    pub fee_token_class: &'static str,
 }
 
 impl Default for GenesisConfig {
@@ -84,6 +87,7 @@ impl Default for GenesisConfig {
             validate: true,
             balance: 1_000_000_000_000_000_000_000,
             seed: 0,
+            fee_token_class: "erc20",
         }
     }
 }
@@ -137,7 +141,13 @@ impl Genesis {
         }
         let fee_token = address(FEE_TOKEN);
         let sequencer = address(SEQUENCER);
-        state.deploy(fee_token, classes["erc20"]);
+        let fee_class = *classes.get(config.fee_token_class).ok_or_else(|| {
+            ClassError::Invalid(format!(
+                "no builtin class {:?} for the fee token",
+                config.fee_token_class
+            ))
+        })?;
+        state.deploy(fee_token, fee_class);
         let set = |state: &mut InMemoryState, var: &str, value: Felt| {
             state.set_storage(fee_token, get_storage_var_address(var, &[]), value);
         };

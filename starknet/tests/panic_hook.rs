@@ -18,50 +18,13 @@ static REPORTED: AtomicUsize = AtomicUsize::new(0);
 /// A class whose one entry point, `boom`, runs `DivMod` with a zero divisor first.
 fn divide_by_zero_class() -> ContractClass {
     use cairo_lang_casm::casm;
-    use cairo_lang_starknet_classes::casm_contract_class::{
-        CasmContractClass, CasmContractEntryPoint, CasmContractEntryPoints,
-    };
-    use num_bigint::BigUint;
 
     let code = casm! {
         %{ (memory[ap + 0], memory[ap + 1]) = divmod(7, 0) %}
         [ap + 0] = 1, ap++;
         ret;
     };
-    let mut bytecode = Vec::new();
-    let mut hints = Vec::new();
-    for instruction in &code.instructions {
-        if !instruction.hints.is_empty() {
-            hints.push((bytecode.len(), instruction.hints.clone()));
-        }
-        for word in instruction.assemble().encode() {
-            let value = word.to_biguint().expect("non-negative");
-            bytecode.push(cairo_lang_utils::bigint::BigUintAsHex { value });
-        }
-    }
-    let selector = starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name("boom");
-    let casm = CasmContractClass {
-        prime: BigUint::parse_bytes(
-            b"800000000000011000000000000000000000000000000000000000000000001",
-            16,
-        )
-        .unwrap(),
-        compiler_version: "hand-written".into(),
-        bytecode,
-        bytecode_segment_lengths: None,
-        hints,
-        pythonic_hints: None,
-        entry_points_by_type: CasmContractEntryPoints {
-            external: vec![CasmContractEntryPoint {
-                selector: BigUint::from_bytes_be(&selector.0.to_bytes_be()),
-                offset: 0,
-                builtins: vec![],
-            }],
-            l1_handler: vec![],
-            constructor: vec![],
-        },
-    };
-    ContractClass::from_casm(casm).unwrap()
+    hand_written_class(&code.instructions, &["boom"])
 }
 
 #[test]

@@ -266,10 +266,7 @@ fn a_syscall_forbidden_in_validate_rejects_the_transaction() {
 fn class_hash_at_class(entry_points: &[&str]) -> starkstm_starknet::ContractClass {
     use cairo_lang_casm::casm;
     use cairo_lang_casm::instructions::Instruction;
-    use cairo_lang_starknet_classes::casm_contract_class::{
-        CasmContractClass, CasmContractEntryPoint, CasmContractEntryPoints,
-    };
-    use num_bigint::{BigInt, BigUint};
+    use num_bigint::BigInt;
 
     let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
     let (get, write) = (selector("GetClassHashAt"), selector("StorageWrite"));
@@ -314,50 +311,12 @@ fn class_hash_at_class(entry_points: &[&str]) -> starkstm_starknet::ContractClas
     let size = |code: &[Instruction]| code.iter().map(|i| i.body.op_size()).sum::<usize>();
     let to_failure = BigInt::from(2 + size(&success.instructions));
     let jump = casm! { jmp rel to_failure if [ap - 1] != 0; };
-    let mut bytecode = Vec::new();
-    let mut hints = Vec::new();
-    for instruction in [head, jump, success, failure]
-        .iter()
-        .flat_map(|c| &c.instructions)
-    {
-        if !instruction.hints.is_empty() {
-            hints.push((bytecode.len(), instruction.hints.clone()));
-        }
-        for word in instruction.assemble().encode() {
-            let word = word.to_biguint().expect("non-negative");
-            bytecode.push(cairo_lang_utils::bigint::BigUintAsHex { value: word });
-        }
-    }
-    let external = entry_points
-        .iter()
-        .map(|name| CasmContractEntryPoint {
-            selector: BigUint::from_bytes_be(
-                &starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(name)
-                    .0
-                    .to_bytes_be(),
-            ),
-            offset: 0,
-            builtins: vec![],
-        })
-        .collect();
-    let casm = CasmContractClass {
-        prime: BigUint::parse_bytes(
-            b"800000000000011000000000000000000000000000000000000000000000001",
-            16,
-        )
-        .unwrap(),
-        compiler_version: "hand-written".into(),
-        bytecode,
-        bytecode_segment_lengths: None,
-        hints,
-        pythonic_hints: None,
-        entry_points_by_type: CasmContractEntryPoints {
-            external,
-            l1_handler: vec![],
-            constructor: vec![],
-        },
-    };
-    starkstm_starknet::ContractClass::from_casm(casm).unwrap()
+    hand_written_class(
+        [head, jump, success, failure]
+            .iter()
+            .flat_map(|c| &c.instructions),
+        entry_points,
+    )
 }
 
 #[test]

@@ -161,6 +161,8 @@ impl World {
             accounts: accounts.max(1),
             validate,
             seed,
+            // The real STRK token pays the fees, as on Starknet.
+            fee_token_class: contracts::ERC20_STRK.name,
             ..GenesisConfig::default()
         })?;
         // A block a Starknet node would accept: real-magnitude prices of all three gas

@@ -121,3 +121,57 @@ pub fn class_hash(g: &Genesis, name: &str) -> ClassHash {
 pub fn arc<T>(t: T) -> Arc<T> {
     Arc::new(t)
 }
+
+/// A class written in CASM by hand: `instructions` assembled, every name of `entry_points` an
+/// external entry point at offset 0 with no builtins.
+pub fn hand_written_class<'a>(
+    instructions: impl IntoIterator<Item = &'a cairo_lang_casm::instructions::Instruction>,
+    entry_points: &[&str],
+) -> starkstm_starknet::ContractClass {
+    use cairo_lang_starknet_classes::casm_contract_class::{
+        CasmContractClass, CasmContractEntryPoint, CasmContractEntryPoints,
+    };
+    use num_bigint::BigUint;
+
+    let mut bytecode = Vec::new();
+    let mut hints = Vec::new();
+    for instruction in instructions {
+        if !instruction.hints.is_empty() {
+            hints.push((bytecode.len(), instruction.hints.clone()));
+        }
+        for word in instruction.assemble().encode() {
+            let value = word.to_biguint().expect("non-negative");
+            bytecode.push(cairo_lang_utils::bigint::BigUintAsHex { value });
+        }
+    }
+    let external = entry_points
+        .iter()
+        .map(|name| CasmContractEntryPoint {
+            selector: BigUint::from_bytes_be(
+                &starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(name)
+                    .0
+                    .to_bytes_be(),
+            ),
+            offset: 0,
+            builtins: vec![],
+        })
+        .collect();
+    let casm = CasmContractClass {
+        prime: BigUint::parse_bytes(
+            b"800000000000011000000000000000000000000000000000000000000000001",
+            16,
+        )
+        .expect("the prime parses"),
+        compiler_version: "hand-written".into(),
+        bytecode,
+        bytecode_segment_lengths: None,
+        hints,
+        pythonic_hints: None,
+        entry_points_by_type: CasmContractEntryPoints {
+            external,
+            l1_handler: vec![],
+            constructor: vec![],
+        },
+    };
+    starkstm_starknet::ContractClass::from_casm(casm).expect("a hand-written class loads")
+}
