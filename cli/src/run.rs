@@ -36,7 +36,7 @@ pub(crate) fn parse_workload(s: &str) -> Result<Workload> {
 /// Arguments of `starkstm run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// What the block holds: mix, transfers, transfers-novalidate, transfers-zipf,
+    /// What the block holds: mix, transfers, transfers-novalidate, transfers-oz, transfers-zipf,
     /// hot-recipient, nonce-chains, hot-counter, amm, amm-pools, mint or deploys (see the
     /// README).
     #[arg(long, default_value = "mix", value_parser = parse_workload)]

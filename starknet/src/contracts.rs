@@ -63,8 +63,17 @@ pub const ERC20_STRK: BuiltinContract = BuiltinContract {
     casm: include_str!("../real-classes/erc20_strk.casm.json"),
 };
 
+/// OpenZeppelin's account 1.0.0 (Sierra 1.6.0), protocol data from `starknet/real-classes/`
+/// (see its NOTICE), with the CASM our compiler makes of it committed beside it. Its public key
+/// is the storage variable `Account_public_key`.
+pub const OZ_ACCOUNT: BuiltinContract = BuiltinContract {
+    name: "oz_account",
+    sierra: include_str!("../real-classes/oz_account_1_0_0.sierra.json"),
+    casm: include_str!("../real-classes/oz_account_1_0_0.casm.json"),
+};
+
 /// All of them.
-pub const ALL: [BuiltinContract; 7] = [
+pub const ALL: [BuiltinContract; 8] = [
     ACCOUNT,
     ACCOUNT_NOVALIDATE,
     ERC20,
@@ -72,6 +81,7 @@ pub const ALL: [BuiltinContract; 7] = [
     AMM,
     NFT,
     ERC20_STRK,
+    OZ_ACCOUNT,
 ];
 
 impl BuiltinContract {

@@ -78,6 +78,9 @@ pub struct GenesisConfig {
     /// The builtin class of the fee token: our `erc20`, or the real STRK token's `erc20_strk`
     /// (both keep balances in the protocol's `ERC20_balances`).
     pub fee_token_class: &'static str,
+    /// Whether the accounts are OpenZeppelin's account 1.0.0 (which always checks signatures)
+    /// instead of ours.
+    pub oz_accounts: bool,
 }
 
 impl Default for GenesisConfig {
@@ -88,6 +91,7 @@ impl Default for GenesisConfig {
             balance: 1_000_000_000_000_000_000_000,
             seed: 0,
             fee_token_class: "erc20",
+            oz_accounts: false,
         }
     }
 }
@@ -162,13 +166,22 @@ impl Genesis {
             Felt::from_bytes_be_slice(b"STRK"),
         );
         set(&mut state, "token_decimals", Felt::from(18));
-        let account_class = classes[if config.validate {
+        let account_class = classes[if config.oz_accounts {
+            contracts::OZ_ACCOUNT.name
+        } else if config.validate {
             "account"
         } else {
             "account_novalidate"
         }];
         let mut accounts = Vec::with_capacity(config.accounts);
-        let public_key_var = get_storage_var_address("public_key", &[]);
+        let public_key_var = get_storage_var_address(
+            if config.oz_accounts {
+                "Account_public_key"
+            } else {
+                "public_key"
+            },
+            &[],
+        );
         for i in 0..config.accounts as u64 {
             let account = Account {
                 address: ContractAddress(
@@ -177,7 +190,7 @@ impl Genesis {
                 private_key: derived(config.seed, 2, i),
             };
             state.deploy(account.address, account_class);
-            let key = if config.validate {
+            let key = if config.validate || config.oz_accounts {
                 public_key(account.private_key)
             } else {
                 Felt::ZERO

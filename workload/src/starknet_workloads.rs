@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `transfers` | signed fee-token transfers, senders round-robin, recipients uniform | a transfer conflicts with a later one only when one's recipient is the other's sender or both pick the same recipient: rare with many accounts |
 //! | `transfers-novalidate` | the same, accounts skip the signature check (Starknet's reference benchmark) | as `transfers`; transactions are 2.7× cheaper, so engine overhead weighs more |
+//! | `transfers-oz` | the same from OpenZeppelin's account 1.0.0 (a real account class, Sierra 1.6) | as `transfers` |
 //! | `transfers-zipf` | transfers to Zipf(1)-distributed recipients | a few hot recipients: their balances chain the transactions that pay them |
 //! | `hot-recipient` | transfers, a fifth of them to one hot account | the hot account's balance is a chain through a fifth of the block |
 //! | `nonce-chains` | transfers from 8 senders only | each sender's transactions form a nonce chain: at most 8 can run at once |
@@ -39,6 +40,8 @@ pub enum Workload {
     Transfers,
     /// Transfers from accounts that skip validation.
     TransfersNovalidate,
+    /// Signed transfers from OpenZeppelin's account 1.0.0.
+    TransfersOz,
     /// Transfers to Zipf-distributed recipients.
     TransfersZipf,
     /// Transfers, a fifth to one hot account.
@@ -59,10 +62,11 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Mix,
         Workload::Transfers,
         Workload::TransfersNovalidate,
+        Workload::TransfersOz,
         Workload::TransfersZipf,
         Workload::HotRecipient,
         Workload::NonceChains,
@@ -79,6 +83,7 @@ impl Workload {
             Workload::Mix => "mix",
             Workload::Transfers => "transfers",
             Workload::TransfersNovalidate => "transfers-novalidate",
+            Workload::TransfersOz => "transfers-oz",
             Workload::TransfersZipf => "transfers-zipf",
             Workload::HotRecipient => "hot-recipient",
             Workload::NonceChains => "nonce-chains",
@@ -157,9 +162,22 @@ impl World {
         pools: usize,
         seed: u64,
     ) -> Result<World, ClassError> {
+        World::with_accounts(accounts, validate, false, pools, seed)
+    }
+
+    /// As [`new`](World::new), with OpenZeppelin's account 1.0.0 as every account if
+    /// `oz_accounts`.
+    pub fn with_accounts(
+        accounts: usize,
+        validate: bool,
+        oz_accounts: bool,
+        pools: usize,
+        seed: u64,
+    ) -> Result<World, ClassError> {
         let mut g = Genesis::new(&GenesisConfig {
             accounts: accounts.max(1),
             validate,
+            oz_accounts,
             seed,
             // The real STRK token pays the fees, as on Starknet.
             fee_token_class: contracts::ERC20_STRK.name,
@@ -260,7 +278,8 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     } else {
         1
     };
-    let world = World::new(spec.accounts, validate, pools, spec.seed)?;
+    let oz = spec.workload == Workload::TransfersOz;
+    let world = World::with_accounts(spec.accounts, validate, oz, pools, spec.seed)?;
     let g = &world.genesis;
     let accounts: Vec<Account> = g.accounts.clone();
     let n = accounts.len();
@@ -310,7 +329,10 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             continue;
         }
         let calls = match spec.workload {
-            Workload::Transfers | Workload::TransfersNovalidate | Workload::NonceChains => {
+            Workload::Transfers
+            | Workload::TransfersNovalidate
+            | Workload::TransfersOz
+            | Workload::NonceChains => {
                 vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))]
             }
             Workload::TransfersZipf => {
