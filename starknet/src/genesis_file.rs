@@ -45,7 +45,8 @@ use crate::class::{sierra_class_hash, ClassError, ContractClass};
 use crate::context::{parse_version, BlockContext, GasPrices};
 use crate::contracts::BuiltinContract;
 use crate::input::{
-    check_felts, elide, parse_u128, read_regular_file, MAX_CLASS_FILE_BYTES, MAX_FILE_BYTES,
+    elide, parse_checked, parse_u128, read_regular_file, JsonInputError, MAX_CLASS_FILE_BYTES,
+    MAX_FILE_BYTES,
 };
 use crate::state::InMemoryState;
 use crate::u256::U256;
@@ -314,19 +315,15 @@ pub fn parse_genesis(
     text: &str,
     path: &Path,
 ) -> Result<(InMemoryState, BlockContext), GenesisError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| GenesisError::Json {
+    let file: GenesisJson = parse_checked(text, FELT_EXEMPT_KEYS).map_err(|e| match e {
+        JsonInputError::Json(error) => GenesisError::Json {
             path: path.to_path_buf(),
             error,
-        })?;
-    check_felts(&value, FELT_EXEMPT_KEYS).map_err(|e| GenesisError::Invalid {
-        path: path.to_path_buf(),
-        what: e.to_string(),
-    })?;
-    drop(value);
-    let file: GenesisJson = serde_json::from_str(text).map_err(|error| GenesisError::Json {
-        path: path.to_path_buf(),
-        error,
+        },
+        JsonInputError::Felt(e) => GenesisError::Invalid {
+            path: path.to_path_buf(),
+            what: e.to_string(),
+        },
     })?;
     if file.format.as_deref() != Some(GENESIS_FORMAT) {
         return Err(GenesisError::Invalid {

@@ -77,6 +77,29 @@ pub struct FeltRangeError {
     pub value: String,
 }
 
+/// Why a JSON document from outside was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonInputError {
+    /// Not JSON of the expected shape (serde's message, with the text's line and column).
+    #[error("{}", elide(&.0.to_string()))]
+    Json(serde_json::Error),
+    /// A `0x` value is not a felt.
+    #[error(transparent)]
+    Felt(FeltRangeError),
+}
+
+/// Parses `text` twice: as a tree, to check its felts ([`check_felts`], keys in `exempt`
+/// skipped), then as `T`, so that serde's errors give the line and column of the text itself.
+pub fn parse_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    exempt: &[&str],
+) -> Result<T, JsonInputError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(JsonInputError::Json)?;
+    check_felts(&value, exempt).map_err(JsonInputError::Felt)?;
+    drop(value);
+    serde_json::from_str(text).map_err(JsonInputError::Json)
+}
+
 /// The field prime.
 fn prime() -> BigUint {
     (BigUint::from(1u8) << 251) + (BigUint::from(17u8) << 192) + BigUint::from(1u8)

@@ -2,9 +2,9 @@
 //! diffed.
 //!
 //! A **block file** (`"format": "starkstm-block/2"`; files of `starkstm-block/1`, whose block
-//! context had one gas price and no Starknet version, still load) holds the base state and block context (the
-//! genesis-file schema of `starkstm_starknet::genesis_file`, without its `format` field) and the
-//! transactions in block order:
+//! context had one gas price and no Starknet version, still load) holds the base state and
+//! block context (the genesis-file schema of `starkstm_starknet::genesis_file`, without its
+//! `format` field) and the transactions in block order:
 //!
 //! ```json
 //! { "format": "starkstm-block/2",
@@ -31,7 +31,9 @@ use starkstm_starknet::genesis::Genesis;
 use starkstm_starknet::genesis_file::{
     from_section, to_json, ClassFiles, GenesisError, GenesisJson, FELT_EXEMPT_KEYS,
 };
-use starkstm_starknet::input::{check_felts, elide, parse_u128, read_regular_file, MAX_FILE_BYTES};
+use starkstm_starknet::input::{
+    elide, parse_u128, read_regular_file, JsonInputError, MAX_FILE_BYTES,
+};
 use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
 use starkstm_starknet::starknet_api::state::StorageKey;
 use starkstm_starknet::starknet_api::transaction::{
@@ -175,24 +177,23 @@ fn read_file(path: &Path) -> Result<String, BlockFileError> {
     })
 }
 
-/// Parses `text` as JSON twice: as a tree, to check that every `0x` value is a felt (naming
-/// the field of the first that is not), then as `T`, so serde's errors give the line and column
-/// of the text itself.
+/// Parses `text` with its felts checked (see [`input::parse_checked`]); `name` names the file.
+///
+/// [`input::parse_checked`]: starkstm_starknet::input::parse_checked
 fn parse_checked<T: serde::de::DeserializeOwned>(
     text: &str,
     name: &str,
 ) -> Result<T, BlockFileError> {
-    let json = |error| BlockFileError::Json {
-        path: name.to_string(),
-        error,
-    };
-    let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
-    check_felts(&value, FELT_EXEMPT_KEYS).map_err(|e| BlockFileError::Invalid {
-        path: name.to_string(),
-        what: e.to_string(),
-    })?;
-    drop(value);
-    serde_json::from_str(text).map_err(json)
+    starkstm_starknet::input::parse_checked(text, FELT_EXEMPT_KEYS).map_err(|e| match e {
+        JsonInputError::Json(error) => BlockFileError::Json {
+            path: name.to_string(),
+            error,
+        },
+        JsonInputError::Felt(e) => BlockFileError::Invalid {
+            path: name.to_string(),
+            what: e.to_string(),
+        },
+    })
 }
 
 /// Parses block-file JSON; `path` names it in errors. A block file is self-contained (it names
