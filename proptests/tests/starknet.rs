@@ -87,11 +87,13 @@ fn random_blocks_mix_every_outcome() {
         "{ok} ok, {reverted} reverted, {rejected} rejected"
     );
     for expected in [
-        "invalid nonce",
+        "Invalid transaction nonce",
         "invalid signature",
         "Counter: failed on purpose",
         "ERC20: insufficient balance",
-        "Out of gas",
+        // Our contracts (Sierra 1.3) are metered by steps: a spin that outruns its L2 bound
+        // runs out of them.
+        "RunResources has no remaining steps",
         "no fee was paid on L1",
         "already declared",
     ] {

@@ -69,6 +69,46 @@ pub struct ContractClass {
     l1_handler: Vec<EntryPoint>,
     compiled_class_hash: CompiledClassHash,
     casm: CasmContractClass,
+    sierra_version: SierraVersion,
+    /// The Sierra program's length and the ABI string's, when known: a declare pays for them.
+    sierra_lengths: Option<(usize, usize)>,
+}
+
+/// A Sierra version (`1.7.0`): it decides how a class is metered. Classes of Sierra 1.7.0 and
+/// later meter themselves in Sierra gas; older ones are charged by the Cairo steps and builtins
+/// they run (see [`VersionedConstants::tracks_sierra_gas`](crate::constants::VersionedConstants::tracks_sierra_gas)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SierraVersion(pub u64, pub u64, pub u64);
+
+impl SierraVersion {
+    /// The version a class loaded from CASM alone is assumed to have (the compiled class does
+    /// not record it): the newest behaviour, Sierra-gas metering. Give the real one with
+    /// [`ContractClass::with_sierra_version`].
+    pub const ASSUMED_FOR_CASM: SierraVersion = SierraVersion(1, 7, 0);
+
+    /// Parses `"1.7.0"`.
+    pub fn parse(text: &str) -> Result<SierraVersion, String> {
+        let (a, b, c) = crate::constants::parse_sierra_version(text)?;
+        Ok(SierraVersion(a, b, c))
+    }
+
+    /// The version a Sierra program records in its first felts.
+    pub fn of_program(program: &[Felt]) -> Result<SierraVersion, ClassError> {
+        let v = starknet_api::contract_class::SierraVersion::extract_from_program(program)
+            .map_err(|e| ClassError::Invalid(format!("no Sierra version in the program: {e}")))?;
+        SierraVersion::parse(&v.to_string()).map_err(ClassError::Invalid)
+    }
+
+    /// As a triple.
+    pub fn triple(self) -> (u64, u64, u64) {
+        (self.0, self.1, self.2)
+    }
+}
+
+impl fmt::Display for SierraVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
 }
 
 impl fmt::Debug for ContractClass {
@@ -140,15 +180,56 @@ impl ContractClass {
             l1_handler,
             compiled_class_hash,
             casm,
+            sierra_version: SierraVersion::ASSUMED_FOR_CASM,
+            sierra_lengths: None,
         })
+    }
+
+    /// The class with its Sierra version set (a compiled class does not record it; see
+    /// [`SierraVersion::ASSUMED_FOR_CASM`]).
+    pub fn with_sierra_version(mut self, version: SierraVersion) -> ContractClass {
+        self.sierra_version = version;
+        self
+    }
+
+    /// The class with the lengths of its Sierra program and ABI string set (a declare's
+    /// archival gas counts them with the bytecode).
+    pub fn with_sierra_lengths(mut self, program: usize, abi: usize) -> ContractClass {
+        self.sierra_lengths = Some((program, abi));
+        self
+    }
+
+    /// The size of the class's code as a declare pays for it: the CASM bytecode and the
+    /// Sierra program in felts of 32 bytes, plus the ABI string's bytes (the Sierra part is 0
+    /// when unknown).
+    pub fn code_size(&self) -> usize {
+        let (program, abi) = self.sierra_lengths.unwrap_or((0, 0));
+        (self.bytecode_len + program) * 32 + abi
+    }
+
+    /// The Sierra program's and ABI string's lengths, when known.
+    pub fn sierra_lengths(&self) -> Option<(usize, usize)> {
+        self.sierra_lengths
+    }
+
+    /// The Sierra version of the program this class was compiled from.
+    pub fn sierra_version(&self) -> SierraVersion {
+        self.sierra_version
     }
 
     /// Compiles a Sierra contract class (the JSON `starknet-compile` emits) to CASM and prepares
     /// it. Returns the class and its (Sierra) class hash.
     pub fn from_sierra_json(json: &str) -> Result<(ClassHash, ContractClass), ClassError> {
         let class_hash = sierra_class_hash(json)?;
+        let (version, program) = sierra_facts_of_json(json)?;
+        let abi = abi_string(json)?.len();
         let casm = compile_sierra(json)?;
-        Ok((class_hash, ContractClass::from_casm(casm)?))
+        Ok((
+            class_hash,
+            ContractClass::from_casm(casm)?
+                .with_sierra_version(version)
+                .with_sierra_lengths(program, abi),
+        ))
     }
 
     /// The compiled class hash (Blake2s, the current definition).
@@ -175,6 +256,28 @@ impl ContractClass {
     pub(crate) fn has_constructor(&self) -> bool {
         !self.constructor.is_empty()
     }
+}
+
+/// The Sierra version a Sierra contract class (JSON) records in its program, and the
+/// program's length.
+pub fn sierra_facts_of_json(sierra_json: &str) -> Result<(SierraVersion, usize), ClassError> {
+    #[derive(serde::Deserialize)]
+    struct Program {
+        sierra_program: Vec<Felt>,
+    }
+    let program: Program = serde_json::from_str(sierra_json).map_err(|error| ClassError::Json {
+        what: "Sierra contract class",
+        error,
+    })?;
+    Ok((
+        SierraVersion::of_program(&program.sierra_program)?,
+        program.sierra_program.len(),
+    ))
+}
+
+/// The Sierra version a Sierra contract class (JSON) records in its program.
+pub fn sierra_version_of_json(sierra_json: &str) -> Result<SierraVersion, ClassError> {
+    Ok(sierra_facts_of_json(sierra_json)?.0)
 }
 
 /// Compiles a Sierra contract class (JSON) to CASM with the compiler version this crate links.

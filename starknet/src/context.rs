@@ -4,7 +4,7 @@ use starknet_api::block::StarknetVersion;
 use starknet_api::core::{ChainId, ContractAddress};
 use starknet_types_core::felt::Felt;
 
-use crate::gas::GasCosts;
+use crate::constants::{ConstantsError, VersionedConstants};
 use crate::limits::BlockCapacity;
 
 /// The price of each gas resource, in one token's smallest unit (fri for STRK, wei for ETH).
@@ -96,7 +96,7 @@ pub struct BlockContext {
     pub fee_token: ContractAddress,
     /// The fee token of older transactions (ETH); carried for the reference executor.
     pub eth_fee_token: ContractAddress,
-    /// Gas prices in the fee token (fri). Today starkstm charges L2 gas only.
+    /// Gas prices in the fee token (fri): what V3 transactions pay.
     pub gas_prices: GasPrices,
     /// Gas prices in ETH (wei); carried for the reference executor.
     pub eth_gas_prices: GasPrices,
@@ -107,8 +107,6 @@ pub struct BlockContext {
     /// The hash of block `block_number - 10`, which the block's pre-processing writes into
     /// contract `0x1` (none before block 10).
     pub old_block_hash: Option<Felt>,
-    /// What execution costs (see [`GasCosts`]).
-    pub gas: GasCosts,
     /// The most one transaction may use: a transaction that exceeds it could never fit in a
     /// block, so it is rejected ("too large for a block") instead of closing the block before
     /// it. Set it to the block's [`BlockCapacity`] when building with [`BlockLimits`]
@@ -135,9 +133,14 @@ impl BlockContext {
             starknet_version: DEFAULT_VERSION,
             use_kzg_da: true,
             old_block_hash: None,
-            gas: GasCosts::default(),
             tx_capacity: BlockCapacity::default(),
         }
+    }
+
+    /// The protocol constants of the block's Starknet version (every cost and limit execution
+    /// applies); an error for a version without published constants.
+    pub fn constants(&self) -> Result<&'static VersionedConstants, ConstantsError> {
+        VersionedConstants::get(self.starknet_version)
     }
 
     /// The chain id as the felt Cairo code reads.

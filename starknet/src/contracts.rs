@@ -94,7 +94,13 @@ impl BuiltinContract {
             return Ok((*hash, class.clone()));
         }
         let class_hash = sierra_class_hash(self.sierra)?;
-        let class = Arc::new(ContractClass::from_casm_json(self.casm)?);
+        let (version, program) = crate::class::sierra_facts_of_json(self.sierra)?;
+        let abi = crate::class::abi_string(self.sierra)?.len();
+        let class = Arc::new(
+            ContractClass::from_casm_json(self.casm)?
+                .with_sierra_version(version)
+                .with_sierra_lengths(program, abi),
+        );
         LOADED.lock().push((self.name, class_hash, class.clone()));
         Ok((class_hash, class))
     }

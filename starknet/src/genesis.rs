@@ -362,24 +362,22 @@ pub fn bounds_for(context: &BlockContext, max_l2_gas: u64) -> ValidResourceBound
     })
 }
 
-/// Resource bounds generous enough for any of our workloads at a gas price of 1 (L1 and L1
-/// data gas zero; see [`bounds_for`] for bounds a Starknet block accepts).
+/// Resource bounds generous enough for any of our workloads at a gas price of 1 (see
+/// [`bounds_for`] for bounds at a block's prices).
 pub fn default_bounds() -> ValidResourceBounds {
     bounds(100_000_000, 1)
 }
 
-/// L2 gas bounds `max_amount` at `max_price` (L1 and L1 data gas zero).
+/// `max_amount` of L2 gas, [`DEFAULT_MAX_L1_DATA_GAS`] of L1 data gas and no L1 gas, each at
+/// most `max_price` per unit (a block's prices must not exceed it, for any resource).
 pub fn bounds(max_amount: u64, max_price: u128) -> ValidResourceBounds {
-    let zero = ResourceBounds {
-        max_amount: GasAmount(0),
-        max_price_per_unit: GasPrice(0),
+    let bound = |amount| ResourceBounds {
+        max_amount: GasAmount(amount),
+        max_price_per_unit: GasPrice(max_price),
     };
     ValidResourceBounds::AllResources(AllResourceBounds {
-        l1_gas: zero,
-        l2_gas: ResourceBounds {
-            max_amount: GasAmount(max_amount),
-            max_price_per_unit: GasPrice(max_price),
-        },
-        l1_data_gas: zero,
+        l1_gas: bound(0),
+        l2_gas: bound(max_amount),
+        l1_data_gas: bound(DEFAULT_MAX_L1_DATA_GAS),
     })
 }

@@ -41,7 +41,7 @@ use starknet_api::core::{ChainId, ClassHash, ContractAddress, Nonce, PatriciaKey
 use starknet_api::state::StorageKey;
 use starknet_types_core::felt::Felt;
 
-use crate::class::{sierra_class_hash, ClassError, ContractClass};
+use crate::class::{sierra_class_hash, ClassError, ContractClass, SierraVersion};
 use crate::context::{parse_version, BlockContext, GasPrices};
 use crate::contracts::BuiltinContract;
 use crate::input::{
@@ -158,6 +158,10 @@ struct ClassEntry {
     compiled_class: Option<serde_json::Value>,
     /// A Sierra class inline: compiled here, its class hash computed as Starknet does.
     sierra_class: Option<Box<serde_json::value::RawValue>>,
+    /// The Sierra version of a class given as CASM (`"1.7.0"`; which a compiled class does not
+    /// record, and which decides how it is metered). Without it,
+    /// [`SierraVersion::ASSUMED_FOR_CASM`].
+    sierra_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +223,7 @@ pub fn to_json(
             None => json!({
                 "class_hash": hex(&hash.0),
                 "compiled_class": serde_json::to_value(class.casm()).expect("a class serializes"),
+                "sierra_version": class.sierra_version().to_string(),
             }),
         })
         .collect();
@@ -342,6 +347,24 @@ pub fn parse_genesis(
 /// field prime itself.
 pub const FELT_EXEMPT_KEYS: &[&str] = &["prime"];
 
+/// `class` with the Sierra version an entry gives (`None`: the version assumed for CASM).
+fn with_version(
+    class: ContractClass,
+    version: Option<&str>,
+    path: &Path,
+    i: usize,
+) -> Result<ContractClass, GenesisError> {
+    match version {
+        None => Ok(class),
+        Some(text) => SierraVersion::parse(text)
+            .map(|v| class.with_sierra_version(v))
+            .map_err(|e| GenesisError::Invalid {
+                path: path.to_path_buf(),
+                what: format!("classes[{i}].sierra_version: {e}"),
+            }),
+    }
+}
+
 /// Builds the base state and context a parsed genesis document describes; `path` names the
 /// file in errors. A block file's section (no `format`) is built with [`ClassFiles::Refused`].
 pub fn from_section(
@@ -369,6 +392,7 @@ pub fn from_section(
                 class_hash: None,
                 compiled_class: None,
                 sierra_class: None,
+                sierra_version: None,
             } => {
                 let contract = BuiltinContract::by_name(name)
                     .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
@@ -386,6 +410,7 @@ pub fn from_section(
                 class_hash: Some(hash),
                 compiled_class: Some(json),
                 sierra_class: None,
+                sierra_version,
             } => {
                 let casm = serde_json::from_value(json.clone()).map_err(|source| {
                     GenesisError::Class {
@@ -400,6 +425,7 @@ pub fn from_section(
                     path: path.to_path_buf(),
                     error,
                 })?;
+                let class = with_version(class, sierra_version.as_deref(), path, i)?;
                 (ClassHash(*hash), Arc::new(class))
             }
             ClassEntry {
@@ -409,6 +435,7 @@ pub fn from_section(
                 class_hash,
                 compiled_class: None,
                 sierra_class: None,
+                sierra_version,
             } => {
                 if sierra.is_some() == class_hash.is_some() {
                     return Err(invalid(format!(
@@ -428,19 +455,27 @@ pub fn from_section(
                             error: source,
                         }
                     })?;
-                let hash = match (sierra, class_hash) {
+                let (hash, class) = match (sierra, class_hash) {
                     (Some(sierra), None) => {
                         let sierra_path = dir.join(sierra);
-                        sierra_class_hash(&read(&sierra_path, MAX_CLASS_FILE_BYTES)?).map_err(
-                            |source| {
-                                GenesisError::Class {
-                                    path: sierra_path,
-                                    error: source,
-                                }
-                            },
-                        )?
+                        let text = read(&sierra_path, MAX_CLASS_FILE_BYTES)?;
+                        let class_error = |source| GenesisError::Class {
+                            path: sierra_path.clone(),
+                            error: source,
+                        };
+                        let hash = sierra_class_hash(&text).map_err(class_error)?;
+                        let version = match sierra_version {
+                            Some(_) => return Err(invalid(format!(
+                                "classes[{i}]: \"sierra_version\" is read from the \"sierra\" file; give one of them"
+                            ))),
+                            None => crate::class::sierra_version_of_json(&text).map_err(class_error)?,
+                        };
+                        (hash, class.with_sierra_version(version))
                     }
-                    (_, h) => ClassHash(h.expect("checked above")),
+                    (_, h) => (
+                        ClassHash(h.expect("checked above")),
+                        with_version(class, sierra_version.as_deref(), path, i)?,
+                    ),
                 };
                 (hash, Arc::new(class))
             }
@@ -451,6 +486,7 @@ pub fn from_section(
                 class_hash,
                 compiled_class: None,
                 sierra_class: Some(sierra),
+                sierra_version: None,
             } => {
                 let class_error = |error| GenesisError::Class {
                     path: path.to_path_buf(),

@@ -11,13 +11,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod block;
 pub mod class;
 mod class_hash;
+pub mod constants;
 pub mod context;
 pub mod contracts;
 mod execution;
 pub mod fee;
-pub mod gas;
 pub mod genesis;
 pub mod genesis_file;
 pub mod input;
@@ -30,7 +31,7 @@ mod tx_state;
 pub mod u256;
 mod vm;
 
-pub use class::{ClassError, ContractClass};
+pub use class::{ClassError, ContractClass, SierraVersion};
 pub use context::{BlockContext, GasPrices};
 pub use limits::{BlockCapacity, BlockLimits, BlockUsage};
 pub use receipt::{Event, GasVector, L2ToL1Message, Receipt, Resources, Status};

@@ -57,7 +57,7 @@ pub struct L2ToL1Message {
 /// What executing a transaction used.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resources {
-    /// L2 gas charged (see [`gas`](crate::gas)).
+    /// L2 gas charged (the gas vector's L2 gas).
     pub l2_gas: u64,
     /// Cairo steps, all calls together (the fee transfer included).
     pub steps: u64,

@@ -246,6 +246,8 @@ pub struct BlockState<'a, S: ?Sized> {
     base: &'a S,
     fee_token: ContractAddress,
     sequencer_slots: (StorageKey, StorageKey),
+    /// The block-start write of the old block hash (see [`crate::block`]).
+    block_hash: Option<(ContractAddress, StorageKey, Felt)>,
 }
 
 impl<S: ?Sized> fmt::Debug for BlockState<'_, S> {
@@ -263,6 +265,7 @@ impl<'a, S: BaseState + ?Sized> BlockState<'a, S> {
             base,
             fee_token: context.fee_token,
             sequencer_slots: crate::fee::balance_slots(context.sequencer),
+            block_hash: crate::block::block_hash_write(context),
         }
     }
 }
@@ -273,7 +276,13 @@ fn storage_error(e: BaseStateError) -> StorageError {
 
 impl<S: BaseState + ?Sized> Storage<StateKey, StateValue> for BlockState<'_, S> {
     fn read(&self, key: &StateKey) -> Result<StateValue, StorageError> {
-        read_key(self.base, self.fee_token, self.sequencer_slots, key)
+        read_key(
+            self.base,
+            self.fee_token,
+            self.sequencer_slots,
+            self.block_hash,
+            key,
+        )
     }
 }
 
@@ -283,6 +292,7 @@ pub struct SharedBlockState<S: ?Sized> {
     base: std::sync::Arc<S>,
     fee_token: ContractAddress,
     sequencer_slots: (StorageKey, StorageKey),
+    block_hash: Option<(ContractAddress, StorageKey, Felt)>,
 }
 
 impl<S: ?Sized> fmt::Debug for SharedBlockState<S> {
@@ -300,13 +310,20 @@ impl<S: BaseState + ?Sized> SharedBlockState<S> {
             base,
             fee_token: context.fee_token,
             sequencer_slots: crate::fee::balance_slots(context.sequencer),
+            block_hash: crate::block::block_hash_write(context),
         }
     }
 }
 
 impl<S: BaseState + Send + ?Sized> Storage<StateKey, StateValue> for SharedBlockState<S> {
     fn read(&self, key: &StateKey) -> Result<StateValue, StorageError> {
-        read_key(&*self.base, self.fee_token, self.sequencer_slots, key)
+        read_key(
+            &*self.base,
+            self.fee_token,
+            self.sequencer_slots,
+            self.block_hash,
+            key,
+        )
     }
 }
 
@@ -314,8 +331,15 @@ fn read_key<S: BaseState + ?Sized>(
     base: &S,
     fee_token: ContractAddress,
     sequencer_slots: (StorageKey, StorageKey),
+    block_hash: Option<(ContractAddress, StorageKey, Felt)>,
     key: &StateKey,
 ) -> Result<StateValue, StorageError> {
+    if let (Some((contract, slot, hash)), StateKey::Storage(address, key_slot)) = (block_hash, key)
+    {
+        if contract == *address && slot == *key_slot {
+            return Ok(StateValue::Felt(hash));
+        }
+    }
     Ok(match key {
         StateKey::Storage(address, slot) => {
             StateValue::Felt(base.storage_at(*address, *slot).map_err(storage_error)?)
@@ -341,8 +365,14 @@ fn read_key<S: BaseState + ?Sized>(
     })
 }
 
-/// A block's state diff in `starknet_api` types, every map in key order. Entries whose value
-/// equals the base state's are left out.
+/// Whether the transactions' diff already holds `(contract, slot)`.
+fn changes_wrote(diff: &StateDiff, contract: ContractAddress, slot: StorageKey) -> bool {
+    diff.storage.contains_key(&(contract, slot))
+}
+
+/// A block's state diff in `starknet_api` types, every map in key order: its transactions'
+/// changes and the protocol's block-level writes (the old block hash in `0x1`, aliases in
+/// `0x2`). Entries whose value equals the base state's are left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StateDiff {
     /// Storage slots written.
@@ -356,8 +386,9 @@ pub struct StateDiff {
 }
 
 impl StateDiff {
-    /// Builds the diff from the engine's final state changes, dropping writes that left a
-    /// value as the base state had it. Also returns the classes declared in the block.
+    /// Builds the block's diff from the engine's final state changes, dropping writes that left
+    /// a value as the base state had it, and adds the block-level writes (see
+    /// [`crate::block`]). Also returns the classes declared in the block.
     pub fn from_changes<'c, S: BaseState + ?Sized>(
         changes: impl IntoIterator<Item = (&'c StateKey, &'c StateValue)>,
         base: &S,
@@ -406,6 +437,13 @@ impl StateDiff {
                 }
             }
         }
+        if let Some((contract, slot, hash)) = crate::block::block_hash_write(context) {
+            let written = changes_wrote(&diff, contract, slot);
+            if !written && base.storage_at(contract, slot)? != hash {
+                diff.storage.insert((contract, slot), hash);
+            }
+        }
+        crate::block::allocate_aliases(&mut diff, base, context)?;
         Ok((diff, classes))
     }
 

@@ -1,7 +1,7 @@
 //! [`TxState`]: one transaction's writes over the engine's [`TxView`], with a journal so a
 //! failed call (or a reverted `__execute__`) rolls back exactly its own writes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use starknet_api::core::ContractAddress;
 use starknet_api::state::StorageKey;
@@ -9,6 +9,7 @@ use starknet_types_core::felt::Felt;
 use starkstm_engine::TxView;
 
 use crate::context::BlockContext;
+use crate::fee::gas_vector::StateChangesCount;
 use crate::state::{StateKey, StateValue};
 use crate::u256::{felt_to_u128, U256};
 
@@ -171,6 +172,100 @@ impl<'t, 'v> TxState<'t, 'v> {
     pub(crate) fn end_fee_transfer(&mut self) -> Option<U256> {
         let [low, high] = self.fee_mode.take()?;
         U256::from_felts(low, high)
+    }
+
+    /// The value `key` had before this transaction (read from the view if it was only
+    /// written).
+    fn initial(&mut self, key: &StateKey) -> Result<StateValue, Interrupted> {
+        if let Some(v) = self.reads.get(key) {
+            return Ok(v.clone());
+        }
+        let v = self.view.read(key).map_err(|_| Interrupted)?;
+        self.reads.insert(key.clone(), v.clone());
+        Ok(v)
+    }
+
+    /// This transaction's changes so far as fees count them: keys whose value changed (a write
+    /// of the value already there is no change), the contracts they touch except `fee_token`,
+    /// storage cells allocated from zero, and the sender's fee balance, which the fee transfer
+    /// will write, once.
+    pub(crate) fn state_changes(
+        &mut self,
+        sender: Option<ContractAddress>,
+        fee_token: ContractAddress,
+    ) -> Result<StateChangesCount, Interrupted> {
+        let mut keys: Vec<StateKey> = self.writes.keys().cloned().collect();
+        keys.sort_unstable();
+        let mut storage: BTreeSet<(ContractAddress, StorageKey)> = BTreeSet::new();
+        let mut contracts: BTreeSet<ContractAddress> = BTreeSet::new();
+        let mut count = StateChangesCount::default();
+        for key in keys {
+            if matches!(key, StateKey::Class(_)) {
+                // A class's code is not part of the state diff.
+                continue;
+            }
+            let new = self.writes[&key].clone();
+            let old = self.initial(&key)?;
+            let changed = new.felt() != old.felt();
+            match &key {
+                StateKey::Storage(address, slot) => {
+                    if changed {
+                        storage.insert((*address, *slot));
+                        contracts.insert(*address);
+                        if old.felt() == Felt::ZERO {
+                            count.n_allocated_keys += 1;
+                        }
+                    }
+                }
+                StateKey::SequencerBalance => {
+                    let (new, old) = (new.u256(), old.u256());
+                    for (half, (n, o)) in [(new.low, old.low), (new.high, old.high)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        if n != o {
+                            let slot = if half == 0 {
+                                self.sequencer_slots.0
+                            } else {
+                                self.sequencer_slots.1
+                            };
+                            storage.insert((self.fee_token, slot));
+                            contracts.insert(self.fee_token);
+                            if o == 0 {
+                                count.n_allocated_keys += 1;
+                            }
+                        }
+                    }
+                }
+                StateKey::Nonce(address) => {
+                    if changed {
+                        contracts.insert(*address);
+                    }
+                }
+                StateKey::ClassHashAt(address) => {
+                    if changed {
+                        contracts.insert(*address);
+                        count.n_class_hash_updates += 1;
+                    }
+                }
+                StateKey::CompiledClassHash(_) => {
+                    if changed {
+                        count.n_compiled_class_hash_updates += 1;
+                    }
+                }
+                StateKey::Class(_) => {}
+            }
+        }
+        count.n_storage_updates = storage.len();
+        if let Some(sender) = sender {
+            let (low, _) = crate::fee::balance_slots(sender);
+            if !storage.contains(&(fee_token, low)) {
+                count.n_storage_updates += 1;
+            }
+        }
+        contracts.remove(&fee_token);
+        count.n_modified_contracts = contracts.len();
+        Ok(count)
     }
 
     /// How many keys this transaction writes.

@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use starkstm_starknet::genesis::address;
 use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
+use starkstm_starknet::starknet_api::execution_resources::GasAmount;
 use starkstm_starknet::starknet_api::state::StorageKey;
+use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
 use starkstm_starknet::{Felt, Status};
 
 #[global_allocator]
@@ -85,7 +87,7 @@ fn library_call_runs_another_class_on_the_callers_storage() {
         .expect("event");
     assert_eq!(e.data, vec![*a.address.0.key(), felt(8)]);
     assert_eq!(r.resources.syscalls["LibraryCall"], 1);
-    // An undeclared class fails the library call.
+    // An undeclared class is an error no caller catches: the transaction reverts.
     let out = execute(
         &g,
         &[g.invoke(
@@ -98,7 +100,7 @@ fn library_call_runs_another_class_on_the_callers_storage() {
             )],
         )],
     );
-    assert!(reverted_reason(&out.outputs()[0]).contains("CLASS_NOT_DECLARED"));
+    assert!(reverted_reason(&out.outputs()[0]).contains("is not declared"));
 }
 
 #[test]
@@ -118,12 +120,12 @@ fn replace_class_changes_the_code_at_the_address() {
     // The contract is an NFT now: it has no `upgrade`.
     assert!(reverted_reason(&out.outputs()[2]).contains("ENTRYPOINT_NOT_FOUND"));
     assert_eq!(diff(&g, &out).class_hashes[&c], nft);
-    // Replacing with an undeclared class fails.
+    // Replacing with an undeclared class reverts the transaction.
     let out = execute(
         &g,
         &[g.invoke(&a, 0, &[call(c, "upgrade", &[felt(0xbad)])])],
     );
-    assert!(reverted_reason(&out.outputs()[0]).contains("CLASS_HASH_NOT_FOUND"));
+    assert!(reverted_reason(&out.outputs()[0]).contains("is not declared"));
 }
 
 #[test]
@@ -131,33 +133,50 @@ fn send_message_to_l1_appears_in_the_receipt_unless_reverted() {
     let mut g = genesis(1);
     let c = with_counters(&mut g, 1)[0];
     let a = g.accounts[0];
+    // A message costs L1 gas (its share of the state update and the core contract's event).
+    let l1_bounded = {
+        let mut b = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
+        if let ValidResourceBounds::AllResources(all) = &mut b {
+            all.l1_gas.max_amount = GasAmount(1_000_000);
+        }
+        b
+    };
+    let send = |payload: &[Felt]| {
+        let mut calldata = vec![felt(0x123), Felt::from(payload.len())];
+        calldata.extend_from_slice(payload);
+        call(c, "send_message", &calldata)
+    };
     let txs = [
-        g.invoke(
-            &a,
-            0,
-            &[call(
-                c,
-                "send_message",
-                &[felt(0x123), felt(2), felt(7), felt(8)],
-            )],
-        ),
-        g.invoke(
+        g.invoke_with(&a, 0, &[send(&[felt(7), felt(8)])], l1_bounded, true),
+        g.invoke_with(
             &a,
             1,
-            &[
-                call(c, "send_message", &[felt(0x123), felt(1), felt(9)]),
-                call(c, "increase_then_fail", &[felt(1)]),
-            ],
+            &[send(&[felt(9)]), call(c, "increase_then_fail", &[felt(1)])],
+            l1_bounded,
+            true,
         ),
+        // Without an L1 gas bound the message cannot be paid for: reverted.
+        g.invoke(&a, 2, &[send(&[felt(9)])]),
     ];
     let out = execute(&g, &txs);
-    let m = &out.outputs()[0].messages;
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    let m = &r.messages;
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].from_address, c);
     assert_eq!(m[0].to_address, felt(0x123));
     assert_eq!(m[0].payload, vec![felt(7), felt(8)]);
+    // L1 gas: the message segment (3 + 2 felts) at 512 + 612, a counter set (20,000) and a log
+    // of 2 topics and 3 + 2 − 2 + 2 data words (375 + 3·375 + 256·4).
+    assert_eq!(
+        r.gas.l1_gas,
+        5 * (512 + 612) + 20_000 + 375 + 3 * 375 + 256 * 4
+    );
     reverted_reason(&out.outputs()[1]);
     assert!(out.outputs()[1].messages.is_empty());
+    let reason = reverted_reason(&out.outputs()[2]);
+    assert!(reason.contains("Insufficient max L1Gas"), "{reason}");
+    assert!(out.outputs()[2].messages.is_empty());
 }
 
 #[test]
@@ -199,7 +218,7 @@ fn keccak_hashes_padded_input() {
         "{:?}",
         out.outputs()[0]
     );
-    assert!(reverted_reason(&out.outputs()[1]).contains("Invalid keccak input size"));
+    assert!(reverted_reason(&out.outputs()[1]).contains("Invalid input length"));
     let state = after(&g, &out);
     let low = Felt::from_hex("0xc003c7dcb27d7e923c23f7860146d2c5").unwrap();
     let high = Felt::from_hex("0x70a4855d04d8fa7b3b2782ca53b600e5").unwrap();
@@ -208,27 +227,43 @@ fn keccak_hashes_padded_input() {
 }
 
 #[test]
-fn an_unsupported_syscall_fails_the_call_with_its_name() {
+fn secp256k1_new_takes_points_on_the_curve_and_refuses_coordinates_above_p() {
     let mut g = genesis(1);
     let c = with_counters(&mut g, 1)[0];
     let a = g.accounts[0];
-    let out = execute(
-        &g,
-        &[g.invoke(
+    // u256 arguments are (low, high) felts.
+    let u256 = |hex: &str| {
+        let v = num_bigint::BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
+        let mask = (num_bigint::BigUint::from(1u8) << 128) - 1u8;
+        [Felt::from(&(&v & &mask)), Felt::from(&(&v >> 128))]
+    };
+    let gx = u256("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798");
+    let gy = u256("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8");
+    let p = u256("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F");
+    let point = |x: [Felt; 2], y: [Felt; 2]| vec![x[0], x[1], y[0], y[1]];
+    let txs = [
+        // The generator is a point.
+        g.invoke(&a, 0, &[call(c, "secp256k1_point", &point(gx, gy))]),
+        // (1, 2) is not on the curve: the syscall returns none, the call succeeds.
+        g.invoke(
             &a,
-            0,
+            1,
             &[call(
                 c,
                 "secp256k1_point",
                 &[felt(1), felt(0), felt(2), felt(0)],
             )],
-        )],
-    );
-    let reason = reverted_reason(&out.outputs()[0]);
-    assert!(
-        reason.contains("unsupported syscall Secp256k1New"),
-        "{reason}"
-    );
+        ),
+        // A coordinate of p or more is an invalid argument.
+        g.invoke(&a, 2, &[call(c, "secp256k1_point", &point(p, gy))]),
+    ];
+    let out = execute(&g, &txs);
+    for r in &out.outputs()[..2] {
+        assert_eq!(r.status, Status::Succeeded, "{r:?}");
+        assert_eq!(r.resources.syscalls["Secp256k1New"], 1);
+    }
+    let reason = reverted_reason(&out.outputs()[2]);
+    assert!(reason.contains("Invalid argument"), "{reason}");
 }
 
 #[test]
@@ -254,7 +289,8 @@ fn a_syscall_forbidden_in_validate_rejects_the_transaction() {
     let out = execute(&g, &[g.invoke(&account, 0, &[])]);
     let reason = rejected_reason(&out.outputs()[0]);
     assert!(
-        reason.contains("__validate__ failed") && reason.contains("Validate: no GetClassHashAt"),
+        reason.contains("validation has failed")
+            && reason.contains("Unauthorized syscall get_class_hash_at in execution mode Validate"),
         "{reason}"
     );
     assert!(out.state_changes().is_empty());

@@ -119,8 +119,18 @@ enum TxJson {
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum ClassJson {
-    Builtin { builtin: String },
-    Compiled { compiled_class: serde_json::Value },
+    Builtin {
+        builtin: String,
+    },
+    Compiled {
+        compiled_class: serde_json::Value,
+        /// The class's Sierra version (a compiled class does not record it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sierra_version: Option<String>,
+        /// Its Sierra program's and ABI string's lengths (a declare pays for them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sierra_lengths: Option<[usize; 2]>,
+    },
 }
 
 /// The block as block-file JSON.
@@ -147,6 +157,8 @@ pub fn write_block(block: &StarknetBlock) -> String {
                     None => ClassJson::Compiled {
                         compiled_class: serde_json::to_value(t.class.casm())
                             .expect("a class serializes"),
+                        sierra_version: Some(t.class.sierra_version().to_string()),
+                        sierra_lengths: t.class.sierra_lengths().map(|(p, a)| [p, a]),
                     },
                 },
             },
@@ -231,13 +243,26 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
                             .map_err(|e| invalid(format!("transactions[{i}]: {e}")))?
                             .1
                     }
-                    ClassJson::Compiled { compiled_class } => {
+                    ClassJson::Compiled {
+                        compiled_class,
+                        sierra_version,
+                        sierra_lengths,
+                    } => {
                         let casm = serde_json::from_value(compiled_class)
                             .map_err(|e| invalid(format!("transactions[{i}].class: {e}")))?;
-                        Arc::new(
-                            ContractClass::from_casm(casm)
-                                .map_err(|e| invalid(format!("transactions[{i}].class: {e}")))?,
-                        )
+                        let mut class = ContractClass::from_casm(casm)
+                            .map_err(|e| invalid(format!("transactions[{i}].class: {e}")))?;
+                        if let Some(text) = sierra_version {
+                            let version =
+                                starkstm_starknet::SierraVersion::parse(&text).map_err(|e| {
+                                    invalid(format!("transactions[{i}].class.sierra_version: {e}"))
+                                })?;
+                            class = class.with_sierra_version(version);
+                        }
+                        if let Some([program, abi]) = sierra_lengths {
+                            class = class.with_sierra_lengths(program, abi);
+                        }
+                        Arc::new(class)
                     }
                 };
                 Transaction::declare(tx, class, &chain)

@@ -1,5 +1,11 @@
 //! [`Transaction`]: the Starknet transactions starkstm executes, with their hashes.
 
+pub(crate) mod account;
+pub(crate) mod declare;
+pub(crate) mod deploy_account;
+pub(crate) mod invoke;
+pub(crate) mod l1_handler;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -173,16 +179,6 @@ impl Transaction {
     }
 }
 
-/// The L2 gas bound of a transaction: (max amount, max price per unit).
-pub(crate) fn l2_bounds(bounds: &ValidResourceBounds) -> (u64, u128) {
-    match bounds {
-        ValidResourceBounds::AllResources(all) => {
-            (all.l2_gas.max_amount.0, all.l2_gas.max_price_per_unit.0)
-        }
-        ValidResourceBounds::L1Gas(_) => (0, 0),
-    }
-}
-
 /// The bounds as `get_execution_info` shows them: (name, max amount, max price).
 pub(crate) fn bounds_for_info(bounds: &ValidResourceBounds) -> Vec<(Felt, Felt, Felt)> {
     let entry = |name: &str, b: &starknet_api::transaction::fields::ResourceBounds| {
@@ -193,7 +189,9 @@ pub(crate) fn bounds_for_info(bounds: &ValidResourceBounds) -> Vec<(Felt, Felt, 
         )
     };
     match bounds {
-        ValidResourceBounds::L1Gas(l1) => vec![entry("L1_GAS", l1)],
+        ValidResourceBounds::L1Gas(l1) => {
+            vec![entry("L1_GAS", l1), entry("L2_GAS", &Default::default())]
+        }
         ValidResourceBounds::AllResources(all) => vec![
             entry("L1_GAS", &all.l1_gas),
             entry("L2_GAS", &all.l2_gas),
