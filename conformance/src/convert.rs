@@ -18,7 +18,7 @@ use starknet_api::transaction::fields::Fee;
 use starknet_api::versioned_constants_logic::VersionedConstantsTrait;
 use starkstm_starknet::{BlockContext as OurContext, Felt, Transaction};
 
-use crate::classes::{class_info, sierra_facts, KnownSierra};
+use crate::classes::{class_info, sierra_facts};
 use crate::reader::Reader;
 
 /// The block hash written for block `number - 10` when the block file carries none.
@@ -99,22 +99,15 @@ pub fn old_block_hash(
 /// Our transactions as blockifier's, with the hashes ours computed.
 pub fn transactions(
     txs: &[Transaction],
-    known: &KnownSierra,
     override_version: Option<&SierraVersion>,
 ) -> Result<Vec<BTransaction>> {
     txs.iter()
         .enumerate()
-        .map(|(i, tx)| {
-            convert(tx, known, override_version).with_context(|| format!("transaction {i}"))
-        })
+        .map(|(i, tx)| convert(tx, override_version).with_context(|| format!("transaction {i}")))
         .collect()
 }
 
-fn convert(
-    tx: &Transaction,
-    known: &KnownSierra,
-    override_version: Option<&SierraVersion>,
-) -> Result<BTransaction> {
+fn convert(tx: &Transaction, override_version: Option<&SierraVersion>) -> Result<BTransaction> {
     let account = match tx {
         Transaction::Invoke(t) => exec::AccountTransaction::Invoke(exec::InvokeTransaction {
             tx: api::InvokeTransaction::V3(t.tx.clone()),
@@ -128,7 +121,7 @@ fn convert(
             })
         }
         Transaction::Declare(t) => {
-            let facts = sierra_facts(&t.class, known, override_version)?;
+            let facts = sierra_facts(&t.class, override_version)?;
             exec::AccountTransaction::Declare(exec::DeclareTransaction {
                 tx: api::DeclareTransaction::V3(t.tx.clone()),
                 tx_hash: t.hash,

@@ -37,7 +37,6 @@ use starkstm_starknet::{InMemoryState, Status};
 use starkstm_workload::block_file::{read_block_file, OutputFile};
 use starkstm_workload::starknet::StarknetBlock;
 
-use crate::classes::KnownSierra;
 use crate::reader::Reader;
 
 #[derive(Parser)]
@@ -52,8 +51,8 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct ClassOptions {
-    /// Treat every class as having this Sierra version (default: the version in the class's
-    /// Sierra program, known for our builtin contracts only). 1.7.0 or later makes blockifier
+    /// Treat every class as having this Sierra version (default: the version the block file
+    /// records for it; our builtin contracts know theirs). 1.7.0 or later makes blockifier
     /// track Sierra gas instead of Cairo steps.
     #[arg(long, value_name = "X.Y.Z")]
     sierra_version: Option<String>,
@@ -149,15 +148,14 @@ fn prepare(path: &Path, options: &ClassOptions) -> Result<Prepared> {
                 .map_err(|e| anyhow!("--sierra-version {v:?}: {e}"))
         })
         .transpose()?;
-    let known = KnownSierra::builtins()?;
     let mut state = block.genesis.state.clone();
     if options.mirror_fee_balances {
         mirror_fee_balances(&mut state, &block);
     }
-    let reader = Reader::new(state, &known, override_version.as_ref())
+    let reader = Reader::new(state, override_version.as_ref())
         .with_context(|| path.display().to_string())?;
     let context = convert::block_context(&block.genesis.context)?;
-    let txs = convert::transactions(&block.txs, &known, override_version.as_ref())
+    let txs = convert::transactions(&block.txs, override_version.as_ref())
         .with_context(|| path.display().to_string())?;
     Ok(Prepared {
         block,

@@ -12,7 +12,7 @@ use starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
 use starknet_api::state::StorageKey;
 use starkstm_starknet::{Felt, InMemoryState};
 
-use crate::classes::{runnable, sierra_facts, KnownSierra};
+use crate::classes::{runnable, sierra_facts};
 
 /// The base state, read-only and shared (cheap to clone: the executors take it by value and the
 /// concurrent one needs `Send + Sync + 'static`).
@@ -30,15 +30,11 @@ struct Inner {
 impl Reader {
     /// Wraps `state`, converting each of its classes now (so an unknown class is an error here,
     /// not a rejected transaction later).
-    pub fn new(
-        state: InMemoryState,
-        known: &KnownSierra,
-        override_version: Option<&SierraVersion>,
-    ) -> Result<Reader> {
+    pub fn new(state: InMemoryState, override_version: Option<&SierraVersion>) -> Result<Reader> {
         let mut compiled = HashMap::with_capacity(state.classes.len());
         for (hash, class) in &state.classes {
             let context = || format!("genesis class {:#x}", hash.0);
-            let facts = sierra_facts(class, known, override_version).with_context(context)?;
+            let facts = sierra_facts(class, override_version).with_context(context)?;
             let runnable = runnable(class, &facts).with_context(context)?;
             compiled.insert(*hash, (runnable, class.compiled_class_hash()));
         }
