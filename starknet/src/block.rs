@@ -112,3 +112,79 @@ pub(crate) fn allocate_aliases<S: BaseState + ?Sized>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::InMemoryState;
+
+    fn key(n: u64) -> StorageKey {
+        StorageKey::from(n)
+    }
+
+    #[test]
+    fn aliases_go_to_new_keys_and_addresses_in_order_from_0x80() {
+        let context = BlockContext::new(address(0x5e9), address(0x4718));
+        let base = InMemoryState::new();
+        let mut diff = StateDiff::default();
+        // A contract above 0xf: its keys (one below 0x80) and its address.
+        diff.storage.insert((address(0x1000), key(0x90)), Felt::ONE);
+        diff.storage.insert((address(0x1000), key(0x7f)), Felt::ONE);
+        // A contract at or below 0xf: its keys are not aliased, nor is its address (< 0x80).
+        diff.storage.insert((address(0x1), key(0x500)), Felt::ONE);
+        // A nonce-only change: the address is aliased.
+        diff.nonces
+            .insert(address(0x2000), starknet_api::core::Nonce(Felt::ONE));
+        allocate_aliases(&mut diff, &base, &context).unwrap();
+        let alias = |k: u64| diff.storage.get(&(address(2), key(k))).copied();
+        assert_eq!(alias(0x90), Some(Felt::from(0x80u64)));
+        assert_eq!(alias(0x1000), Some(Felt::from(0x81u64)));
+        assert_eq!(alias(0x2000), Some(Felt::from(0x82u64)));
+        assert_eq!(alias(0x7f), None);
+        assert_eq!(alias(0x500), None);
+        // The counter holds the next alias.
+        assert_eq!(alias(0), Some(Felt::from(0x83u64)));
+    }
+
+    #[test]
+    fn known_keys_keep_their_alias_and_a_fresh_counter_starts_at_0x80() {
+        let context = BlockContext::new(address(0x5e9), address(0x4718));
+        let mut base = InMemoryState::new();
+        base.set_storage(address(2), key(0x90), Felt::from(0x80u64));
+        base.set_storage(address(2), key(0), Felt::from(0x81u64));
+        let mut diff = StateDiff::default();
+        diff.storage.insert((address(0x1000), key(0x90)), Felt::ONE);
+        allocate_aliases(&mut diff, &base, &context).unwrap();
+        // 0x90 had an alias; the address gets the next one.
+        assert_eq!(diff.storage.get(&(address(2), key(0x90))), None);
+        assert_eq!(
+            diff.storage.get(&(address(2), key(0x1000))),
+            Some(&Felt::from(0x81u64))
+        );
+        assert_eq!(
+            diff.storage.get(&(address(2), key(0))),
+            Some(&Felt::from(0x82u64))
+        );
+        // An empty block over a state without aliases still starts the counter.
+        let mut empty = StateDiff::default();
+        allocate_aliases(&mut empty, &InMemoryState::new(), &context).unwrap();
+        assert_eq!(
+            empty.storage.get(&(address(2), key(0))),
+            Some(&Felt::from(0x80u64))
+        );
+    }
+
+    #[test]
+    fn the_old_block_hash_goes_to_block_n_minus_10() {
+        let mut context = BlockContext::new(address(0x5e9), address(0x4718));
+        context.block_number = 25;
+        assert_eq!(block_hash_write(&context), None, "no hash given");
+        context.old_block_hash = Some(Felt::from(0xb10cu64));
+        assert_eq!(
+            block_hash_write(&context),
+            Some((address(1), key(15), Felt::from(0xb10cu64)))
+        );
+        context.block_number = 9;
+        assert_eq!(block_hash_write(&context), None, "before block 10");
+    }
+}

@@ -15,6 +15,7 @@
 //! | `amm-pools` | swaps spread uniformly over four pools | four chains, one per pool |
 //! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
+//! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound) | counters spread over 16; mostly independent |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
 //!
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
@@ -58,11 +59,13 @@ pub enum Workload {
     Deploys,
     /// NFT mints.
     Mint,
+    /// Calls of many syscalls.
+    Syscalls,
 }
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 12] = [
+    pub const ALL: [Workload; 13] = [
         Workload::Mix,
         Workload::Transfers,
         Workload::TransfersNovalidate,
@@ -75,6 +78,7 @@ impl Workload {
         Workload::AmmPools,
         Workload::Mint,
         Workload::Deploys,
+        Workload::Syscalls,
     ];
 
     /// The name on the command line.
@@ -92,6 +96,7 @@ impl Workload {
             Workload::AmmPools => "amm-pools",
             Workload::Deploys => "deploys",
             Workload::Mint => "mint",
+            Workload::Syscalls => "syscalls",
         }
     }
 
@@ -371,6 +376,17 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                 vec![call(c, "deploy_counter", vec![class.0, salt, arg])]
             }
             Workload::Mint => vec![mint(&world, &sender, &mut rng)],
+            Workload::Syscalls => {
+                let c = world.counters[rng.below(N_COUNTERS) as usize];
+                match syscall_call(&world, c, &mut rng) {
+                    SyscallCall::Plain(call) => vec![call],
+                    SyscallCall::WithL1Gas(call) => {
+                        nonces[who] += 1;
+                        txs.push(g.invoke_with(&sender, nonce, &[call], with_l1_gas(g), true));
+                        continue;
+                    }
+                }
+            }
             Workload::Mix => match rng.below(100) {
                 0..=54 => vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))],
                 55..=69 => {
@@ -404,6 +420,83 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         genesis: world.genesis,
         txs,
     })
+}
+
+/// A call of the `syscalls` workload, and whether its transaction needs an L1 gas bound.
+enum SyscallCall {
+    Plain(Call),
+    WithL1Gas(Call),
+}
+
+/// The generator point of secp256k1, as (x low, x high, y low, y high).
+const SECP256K1_G: [&str; 4] = [
+    "0x029bfcdb2dce28d959f2815b16f81798",
+    "0x79be667ef9dcbbac55a06295ce870b07",
+    "0xfd17b448a68554199c47d08ffb10d4b8",
+    "0x483ada7726a3c4655da4fbfc0e1108a8",
+];
+
+fn syscall_call(world: &World, c: ContractAddress, rng: &mut Rng) -> SyscallCall {
+    let g = &world.genesis;
+    let felt = |hex: &str| Felt::from_hex(hex).expect("a constant felt");
+    let selector =
+        |name: &str| starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(name).0;
+    SyscallCall::Plain(match rng.below(8) {
+        0 => call(
+            c,
+            "library_call",
+            vec![g.classes["counter"].0, selector("increase"), Felt::ONE],
+        ),
+        1 => {
+            let mut input = vec![Felt::from(17u64)];
+            input.extend((0..17).map(|_| Felt::from(rng.next_u64())));
+            call(c, "store_keccak", input)
+        }
+        2 => call(
+            c,
+            "secp256k1_point",
+            SECP256K1_G.iter().map(|h| felt(h)).collect(),
+        ),
+        3 => call(
+            c,
+            "secp256k1_point",
+            vec![Felt::ONE, Felt::ZERO, Felt::TWO, Felt::ZERO],
+        ),
+        4 => {
+            let old = g.context.block_number.saturating_sub(10);
+            call(c, "store_block_hash", vec![Felt::from(old)])
+        }
+        5 => {
+            let other = world.counters[rng.below(N_COUNTERS) as usize];
+            call(
+                c,
+                "call_and_catch",
+                vec![*other.0.key(), selector("no_such_function"), Felt::ZERO],
+            )
+        }
+        6 => call(c, "store_whoami", vec![]),
+        _ => {
+            let payload = Felt::from(rng.next_u64());
+            return SyscallCall::WithL1Gas(call(
+                c,
+                "send_message",
+                vec![Felt::from(0x5ea1u64), Felt::ONE, payload],
+            ));
+        }
+    })
+}
+
+/// The genesis's bounds with room for L1 gas (messages to L1 cost it).
+fn with_l1_gas(
+    g: &Genesis,
+) -> starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds {
+    use starkstm_starknet::starknet_api::execution_resources::GasAmount;
+    use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
+    let mut bounds = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
+    if let ValidResourceBounds::AllResources(all) = &mut bounds {
+        all.l1_gas.max_amount = GasAmount(100_000);
+    }
+    bounds
 }
 
 fn swap(world: &World, pool: ContractAddress, rng: &mut Rng) -> Call {
