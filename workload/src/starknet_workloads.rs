@@ -15,7 +15,7 @@
 //! | `amm-pools` | swaps spread uniformly over four pools | four chains, one per pool |
 //! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
-//! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound) | counters spread over 16; mostly independent |
+//! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound); one in ten a message from L1 (an L1 handler), and three accounts deploying themselves | counters spread over 16; mostly independent |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
 //!
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
@@ -284,7 +284,22 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         1
     };
     let oz = spec.workload == Workload::TransfersOz;
-    let world = World::with_accounts(spec.accounts, validate, oz, pools, spec.seed)?;
+    let mut world = World::with_accounts(spec.accounts, validate, oz, pools, spec.seed)?;
+    // The syscalls workload also deploys accounts: their addresses are funded at genesis.
+    let mut account_deploys: Vec<starkstm_starknet::Transaction> = Vec::new();
+    if spec.workload == Workload::Syscalls {
+        for k in 0..3u64 {
+            let (tx, at) = world
+                .genesis
+                .deploy_account(Felt::from(0xacc0 + k), Felt::from(k));
+            let token = world.genesis.context.fee_token;
+            let funds = U256::from_u128(1_000_000_000_000_000_000_000);
+            world.genesis.state.set_erc20_balance(token, at, funds);
+            account_deploys.push(tx);
+        }
+        account_deploys.reverse();
+    }
+    let world = world;
     let g = &world.genesis;
     let accounts: Vec<Account> = g.accounts.clone();
     let n = accounts.len();
@@ -303,6 +318,20 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         let nonce = nonces[who];
         let uniform = |rng: &mut Rng| accounts[rng.below(n as u64) as usize].address;
         let amount = |rng: &mut Rng| 1 + rng.below(1000) as u128;
+        if spec.workload == Workload::Syscalls {
+            // One in ten a message from L1; now and then a new account deploys itself.
+            if i % 10 == 9 {
+                let c = world.counters[rng.below(N_COUNTERS) as usize];
+                txs.push(l1_deposit(g, c, i as u64, amount(&mut rng)));
+                continue;
+            }
+            if i % 25 == 3 {
+                if let Some(tx) = account_deploys.pop() {
+                    txs.push(tx);
+                    continue;
+                }
+            }
+        }
         if spec.failing > 0.0 && rng.chance(spec.failing) {
             let tx = match rng.below(3) {
                 0 => g.invoke(
@@ -484,6 +513,31 @@ fn syscall_call(world: &World, c: ContractAddress, rng: &mut Rng) -> SyscallCall
             ));
         }
     })
+}
+
+/// A message from L1 to a counter's `deposit` handler, its fee paid on L1.
+fn l1_deposit(
+    g: &Genesis,
+    counter: ContractAddress,
+    nonce: u64,
+    amount: u128,
+) -> starkstm_starknet::Transaction {
+    use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
+    use starkstm_starknet::starknet_api::transaction::fields::Calldata;
+    use starkstm_starknet::starknet_api::transaction::{L1HandlerTransaction, TransactionVersion};
+    let selector = starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name("deposit");
+    let tx = L1HandlerTransaction {
+        version: TransactionVersion::ZERO,
+        nonce: Nonce(Felt::from(nonce)),
+        contract_address: counter,
+        entry_point_selector: EntryPointSelector(selector.0),
+        calldata: Calldata(std::sync::Arc::new(vec![
+            Felt::from(0x5ea1u64),
+            Felt::from(amount),
+        ])),
+    };
+    starkstm_starknet::Transaction::l1_handler(tx, 1_000_000_000, &g.context.chain_id)
+        .expect("an L1 handler transaction hashes")
 }
 
 /// The genesis's bounds with room for L1 gas (messages to L1 cost it).

@@ -9,6 +9,7 @@
 //! from it and the OS's per-transaction work are charged by; the fee converts them to L2 gas
 //! ([`VersionedConstants::vm_resources_gas`]).
 
+mod files;
 mod raw;
 mod resources;
 
@@ -21,68 +22,9 @@ use starknet_api::block::StarknetVersion;
 use starknet_types_core::felt::Felt;
 
 use crate::receipt::GasVector;
+use files::FILES;
 use raw::{RawConstants, RawFactor, RawOldSyscallCost, RawResourceParams};
 pub use resources::{ResourceParams, Syscall, SyscallCost, TxType};
-
-/// The published files, by version.
-const FILES: &[(StarknetVersion, &str)] = &[
-    (
-        StarknetVersion::V0_13_0,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_0.json"),
-    ),
-    (
-        StarknetVersion::V0_13_1,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_1.json"),
-    ),
-    (
-        StarknetVersion::V0_13_1_1,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_1_1.json"),
-    ),
-    (
-        StarknetVersion::V0_13_2,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_2.json"),
-    ),
-    (
-        StarknetVersion::V0_13_2_1,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_2_1.json"),
-    ),
-    (
-        StarknetVersion::V0_13_3,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_3.json"),
-    ),
-    (
-        StarknetVersion::V0_13_4,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_4.json"),
-    ),
-    (
-        StarknetVersion::V0_13_5,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_5.json"),
-    ),
-    (
-        StarknetVersion::V0_13_6,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_13_6.json"),
-    ),
-    (
-        StarknetVersion::V0_14_0,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_14_0.json"),
-    ),
-    (
-        StarknetVersion::V0_14_1,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_14_1.json"),
-    ),
-    (
-        StarknetVersion::V0_14_2,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_14_2.json"),
-    ),
-    (
-        StarknetVersion::V0_14_3,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_14_3.json"),
-    ),
-    (
-        StarknetVersion::V0_14_4,
-        include_str!("../../versioned-constants/blockifier_versioned_constants_0_14_4.json"),
-    ),
-];
 
 /// The versions with published constants, oldest first.
 pub fn versions() -> impl Iterator<Item = StarknetVersion> {

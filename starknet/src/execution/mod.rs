@@ -217,7 +217,7 @@ pub(crate) fn execute_call(
     let checkpoint = state.checkpoint();
     let (n_events, n_messages, n_failures) =
         (ctx.events.len(), ctx.messages.len(), ctx.failures.len());
-    let address = request.storage_address;
+    let (address, selector) = (request.storage_address, request.selector);
     let result = if ctx.depth >= ctx.constants.max_recursion_depth {
         Err(ExecError::Fatal(
             "Execution failed due to recursion depth exceeded.".into(),
@@ -242,8 +242,10 @@ pub(crate) fn execute_call(
         ctx.events.truncate(n_events);
         ctx.messages.truncate(n_messages);
         let reason = result.reason.as_deref().unwrap_or("failed");
-        ctx.failures
-            .push(format!("{}: {reason}", address.0.key().to_hex_string()));
+        ctx.failures.push(format!(
+            "{} (selector {selector:#x}): {reason}",
+            address.0.key().to_hex_string()
+        ));
     } else {
         ctx.failures.truncate(n_failures);
     }
