@@ -424,3 +424,80 @@ fn next_output(
     *segment = Some((at + n).map_err(HintError::Math)?);
     Ok(at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(h: &str) -> BigUint {
+        BigUint::parse_bytes(h.as_bytes(), 16).unwrap()
+    }
+
+    type K1 = ark_secp256k1::Config;
+    type R1 = ark_secp256r1::Config;
+
+    #[test]
+    fn secp256k1_points() {
+        let (gx, gy) = (
+            hex("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798"),
+            hex("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8"),
+        );
+        let g = new_point::<K1>(&gx, &gy).expect("the generator is on the curve");
+        assert!(new_point::<K1>(&BigUint::from(1u8), &BigUint::from(2u8)).is_none());
+        let infinity = new_point::<K1>(&BigUint::ZERO, &BigUint::ZERO).unwrap();
+        assert!(infinity.is_zero());
+        assert_eq!(xy(&infinity), (BigUint::ZERO, BigUint::ZERO));
+        // The root of the right parity (gy is even).
+        assert_eq!(
+            xy(&point_from_x::<K1>(&gx, false).unwrap()),
+            (gx.clone(), gy.clone())
+        );
+        let (_, odd_y) = xy(&point_from_x::<K1>(&gx, true).unwrap());
+        assert_eq!(odd_y, modulus::<ark_secp256k1::Fq>() - &gy);
+        // 2G, by addition and by multiplication.
+        let two_g_x = hex("C6047F9441ED7D6D3045406E95C07CD85C778E4B8CEF3CA7ABAC09B95C709EE5");
+        assert_eq!(xy(&(g + g).into_affine()).0, two_g_x);
+        let two: ark_secp256k1::Fr = field_of(&BigUint::from(2u8));
+        assert_eq!(xy(&(g * two).into_affine()).0, two_g_x);
+        // n·G is the point at infinity (the scalar reduces mod n to 0).
+        let n: ark_secp256k1::Fr = field_of(&modulus::<ark_secp256k1::Fr>());
+        assert!((g * n).into_affine().is_zero());
+    }
+
+    #[test]
+    fn secp256r1_points() {
+        let (gx, gy) = (
+            hex("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"),
+            hex("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5"),
+        );
+        let g = new_point::<R1>(&gx, &gy).expect("the generator is on the curve");
+        assert!(new_point::<R1>(&gx, &(gy.clone() + 1u8)).is_none());
+        assert_eq!(
+            xy(&point_from_x::<R1>(&gx, true).unwrap()),
+            (gx.clone(), gy.clone())
+        );
+        let two_g_x = hex("7CF27B188D034F7E8A52380304B51AC3C08969E277F21B35A60B48FC47669978");
+        assert_eq!(xy(&(g + g).into_affine()).0, two_g_x);
+    }
+
+    #[test]
+    fn sha256_compresses_one_block() {
+        // "abc", padded: one block; from the initial state it gives SHA-256("abc").
+        let mut state: [u32; 8] = [
+            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+            0x5be0cd19,
+        ];
+        let mut block = [0u8; 64];
+        block[..3].copy_from_slice(b"abc");
+        block[3] = 0x80;
+        block[63] = 24;
+        sha2::compress256(&mut state, &[block.into()]);
+        assert_eq!(
+            state,
+            [
+                0xba7816bf, 0x8f01cfea, 0x414140de, 0x5dae2223, 0xb00361a3, 0x96177a9c, 0xb410ff61,
+                0xf20015ad
+            ]
+        );
+    }
+}
