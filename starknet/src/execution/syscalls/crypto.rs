@@ -24,6 +24,16 @@ pub(crate) enum Curve {
     R1,
 }
 
+impl Curve {
+    /// The order of the curve's base field: coordinates must be below it.
+    fn base_modulus(self) -> BigUint {
+        match self {
+            Curve::K1 => modulus::<ark_secp256k1::Fq>(),
+            Curve::R1 => modulus::<ark_secp256r1::Fq>(),
+        }
+    }
+}
+
 /// A secp request.
 pub(crate) enum SecpOp {
     New {
@@ -292,10 +302,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
         type R1 = ark_secp256r1::Config;
         match op {
             SecpOp::New { curve, x, y } => {
-                let p = match curve {
-                    Curve::K1 => modulus::<<K1 as ark_ec::CurveConfig>::BaseField>(),
-                    Curve::R1 => modulus::<<R1 as ark_ec::CurveConfig>::BaseField>(),
-                };
+                let p = curve.base_modulus();
                 if x >= p || y >= p {
                     return revert("Invalid argument");
                 }
@@ -312,11 +319,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                 Ok(optional(handle))
             }
             SecpOp::FromX { curve, x, odd } => {
-                let p = match curve {
-                    Curve::K1 => modulus::<<K1 as ark_ec::CurveConfig>::BaseField>(),
-                    Curve::R1 => modulus::<<R1 as ark_ec::CurveConfig>::BaseField>(),
-                };
-                if x >= p {
+                if x >= curve.base_modulus() {
                     return revert("Invalid argument");
                 }
                 let handle = match curve {
