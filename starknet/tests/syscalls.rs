@@ -407,3 +407,171 @@ fn get_class_hash_at_reads_the_class_of_an_address() {
         Felt::ZERO
     );
 }
+
+/// A class written in CASM by hand (no compiler we can run here calls it): its entry point
+/// `sha256` runs `sha256_process_block` on the calldata (8 state words, then a 16-word block)
+/// and stores the first word of the new state at storage key 0x77.
+fn sha256_class() -> starkstm_starknet::ContractClass {
+    use cairo_lang_casm::casm;
+    use num_bigint::BigInt;
+
+    let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
+    let (sha, write) = (selector("Sha256ProcessBlock"), selector("StorageWrite"));
+    // Arguments: [fp-6] gas, [fp-5] syscall pointer, [fp-4] calldata start, [fp-3] end.
+    let code = casm! {
+        [ap + 0] = sha, ap++;
+        [ap - 1] = [[fp - 5] + 0];
+        [fp - 6] = [[fp - 5] + 1];
+        [fp - 4] = [[fp - 5] + 2];
+        [ap + 0] = [fp - 4] + 8, ap++;
+        [ap - 1] = [[fp - 5] + 3];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5]) %}
+        [ap + 0] = write, ap++;
+        [ap - 1] = [[fp - 5] + 7];
+        [ap + 0] = [[fp - 5] + 4], ap++;
+        [ap - 1] = [[fp - 5] + 8];
+        [ap + 0] = 0, ap++;
+        [ap - 1] = [[fp - 5] + 9];
+        [ap + 0] = 0x77, ap++;
+        [ap - 1] = [[fp - 5] + 10];
+        [ap + 0] = [[fp - 5] + 6], ap++;
+        [ap + 0] = [[ap - 1] + 0], ap++;
+        [ap - 1] = [[fp - 5] + 11];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5] + 7) %}
+        [ap + 0] = [[fp - 5] + 12], ap++;
+        [ap + 0] = [fp - 5] + 14, ap++;
+        [ap + 0] = 0, ap++;
+        [ap + 0] = [fp - 5] + 14, ap++;
+        [ap + 0] = [fp - 5] + 14, ap++;
+        ret;
+    };
+    hand_written_class(code.instructions.iter(), &["sha256"])
+}
+
+#[test]
+fn sha256_process_block_compresses_a_block_through_a_contract() {
+    let mut g = genesis(1);
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x5a256));
+    g.state.declare(hash, std::sync::Arc::new(sha256_class()));
+    let probe = address(0x5a256_u64);
+    g.state.deploy(probe, hash);
+    let a = g.accounts[0];
+    // SHA-256's initial state, then "abc" padded to one block.
+    let mut calldata: Vec<Felt> = [
+        0x6a09e667_u64,
+        0xbb67ae85,
+        0x3c6ef372,
+        0xa54ff53a,
+        0x510e527f,
+        0x9b05688c,
+        0x1f83d9ab,
+        0x5be0cd19,
+    ]
+    .map(felt)
+    .to_vec();
+    let mut block = [0_u64; 16];
+    block[0] = 0x6162_6380;
+    block[15] = 24;
+    calldata.extend(block.map(felt));
+    let out = execute(&g, &[g.invoke(&a, 0, &[call(probe, "sha256", &calldata)])]);
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    assert_eq!(r.resources.syscalls["Sha256ProcessBlock"], 1);
+    let key = StorageKey::from(0x77_u64);
+    // The first word of SHA-256("abc").
+    assert_eq!(after(&g, &out).storage[&(probe, key)], felt(0xba7816bf));
+}
+
+/// A class written in CASM by hand: its entry point `double` makes a secp256r1 point of the
+/// calldata's (x, y) (u256s as low, high), adds it to itself and stores the low half of the
+/// sum's x at storage key 0x77.
+fn secp256r1_class() -> starkstm_starknet::ContractClass {
+    use cairo_lang_casm::casm;
+    use num_bigint::BigInt;
+
+    let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
+    let (new, add) = (selector("Secp256r1New"), selector("Secp256r1Add"));
+    let (get_xy, write) = (selector("Secp256r1GetXy"), selector("StorageWrite"));
+    let code = casm! {
+        // new(x, y): request at +0, response [gas, 0, is_none, point] at +6.
+        [ap + 0] = new, ap++;
+        [ap - 1] = [[fp - 5] + 0];
+        [fp - 6] = [[fp - 5] + 1];
+        [ap + 0] = [[fp - 4] + 0], ap++;
+        [ap - 1] = [[fp - 5] + 2];
+        [ap + 0] = [[fp - 4] + 1], ap++;
+        [ap - 1] = [[fp - 5] + 3];
+        [ap + 0] = [[fp - 4] + 2], ap++;
+        [ap - 1] = [[fp - 5] + 4];
+        [ap + 0] = [[fp - 4] + 3], ap++;
+        [ap - 1] = [[fp - 5] + 5];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5]) %}
+        // add(p, p): request at +10, response [gas, 0, point] at +14.
+        [ap + 0] = add, ap++;
+        [ap - 1] = [[fp - 5] + 10];
+        [ap + 0] = [[fp - 5] + 6], ap++;
+        [ap - 1] = [[fp - 5] + 11];
+        [ap + 0] = [[fp - 5] + 9], ap++;
+        [ap - 1] = [[fp - 5] + 12];
+        [ap - 1] = [[fp - 5] + 13];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5] + 10) %}
+        // get_xy(sum): request at +17, response [gas, 0, x, y] at +20.
+        [ap + 0] = get_xy, ap++;
+        [ap - 1] = [[fp - 5] + 17];
+        [ap + 0] = [[fp - 5] + 14], ap++;
+        [ap - 1] = [[fp - 5] + 18];
+        [ap + 0] = [[fp - 5] + 16], ap++;
+        [ap - 1] = [[fp - 5] + 19];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5] + 17) %}
+        // storage_write(0x77, x.low): request at +26, response [gas, 0] at +31.
+        [ap + 0] = write, ap++;
+        [ap - 1] = [[fp - 5] + 26];
+        [ap + 0] = [[fp - 5] + 20], ap++;
+        [ap - 1] = [[fp - 5] + 27];
+        [ap + 0] = 0, ap++;
+        [ap - 1] = [[fp - 5] + 28];
+        [ap + 0] = 0x77, ap++;
+        [ap - 1] = [[fp - 5] + 29];
+        [ap + 0] = [[fp - 5] + 22], ap++;
+        [ap - 1] = [[fp - 5] + 30];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5] + 26) %}
+        [ap + 0] = [[fp - 5] + 31], ap++;
+        [ap + 0] = [fp - 5] + 33, ap++;
+        [ap + 0] = 0, ap++;
+        [ap + 0] = [fp - 5] + 33, ap++;
+        [ap + 0] = [fp - 5] + 33, ap++;
+        ret;
+    };
+    hand_written_class(code.instructions.iter(), &["double"])
+}
+
+#[test]
+fn secp256r1_new_add_and_get_xy_through_a_contract() {
+    let mut g = genesis(1);
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x5ec71));
+    g.state
+        .declare(hash, std::sync::Arc::new(secp256r1_class()));
+    let probe = address(0x5ec71_u64);
+    g.state.deploy(probe, hash);
+    let a = g.accounts[0];
+    let hex = |h: &str| Felt::from_hex(h).unwrap();
+    // The generator of secp256r1, as (x low, x high, y low, y high).
+    let generator = [
+        hex("0x77037D812DEB33A0F4A13945D898C296"),
+        hex("0x6B17D1F2E12C4247F8BCE6E563A440F2"),
+        hex("0x2BCE33576B315ECECBB6406837BF51F5"),
+        hex("0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E16"),
+    ];
+    let out = execute(&g, &[g.invoke(&a, 0, &[call(probe, "double", &generator)])]);
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    for name in ["Secp256r1New", "Secp256r1Add", "Secp256r1GetXy"] {
+        assert_eq!(r.resources.syscalls[name], 1, "{name}");
+    }
+    // The low half of 2G's x.
+    let key = StorageKey::from(0x77_u64);
+    assert_eq!(
+        after(&g, &out).storage[&(probe, key)],
+        hex("0xC08969E277F21B35A60B48FC47669978")
+    );
+}
