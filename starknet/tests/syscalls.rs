@@ -575,3 +575,75 @@ fn secp256r1_new_add_and_get_xy_through_a_contract() {
         hex("0xC08969E277F21B35A60B48FC47669978")
     );
 }
+
+/// A class written in CASM by hand: its entry point `meta` calls `meta_tx_v0` on the account
+/// at `calldata[0]` with the rest of the calldata as `__execute__`'s and no signature, and
+/// returns what the syscall returned (its failure as a failure).
+fn meta_tx_class() -> starkstm_starknet::ContractClass {
+    use cairo_lang_casm::casm;
+    use num_bigint::BigInt;
+
+    let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
+    let meta = selector("MetaTxV0");
+    let execute = BigInt::from_bytes_be(
+        num_bigint::Sign::Plus,
+        &selector_from_name("__execute__").0.to_bytes_be(),
+    );
+    let code = casm! {
+        // Request at +0: address, selector, calldata, signature; response at +8.
+        [ap + 0] = meta, ap++;
+        [ap - 1] = [[fp - 5] + 0];
+        [fp - 6] = [[fp - 5] + 1];
+        [ap + 0] = [[fp - 4] + 0], ap++;
+        [ap - 1] = [[fp - 5] + 2];
+        [ap + 0] = execute, ap++;
+        [ap - 1] = [[fp - 5] + 3];
+        [ap + 0] = [fp - 4] + 1, ap++;
+        [ap - 1] = [[fp - 5] + 4];
+        [fp - 3] = [[fp - 5] + 5];
+        [fp - 3] = [[fp - 5] + 6];
+        [fp - 3] = [[fp - 5] + 7];
+        %{ syscall_handler.syscall(syscall_ptr=memory[fp + -5]) %}
+        // Success and failure responses are both [gas, flag, start, end].
+        [ap + 0] = [[fp - 5] + 8], ap++;
+        [ap + 0] = [fp - 5] + 12, ap++;
+        [ap + 0] = [[fp - 5] + 9], ap++;
+        [ap + 0] = [[fp - 5] + 10], ap++;
+        [ap + 0] = [[fp - 5] + 11], ap++;
+        ret;
+    };
+    hand_written_class(code.instructions.iter(), &["meta"])
+}
+
+#[test]
+fn meta_tx_v0_runs_an_accounts_execute_as_a_version_0_transaction() {
+    let mut g = genesis(2);
+    let c = with_counters(&mut g, 1)[0];
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x3e7a));
+    g.state.declare(hash, std::sync::Arc::new(meta_tx_class()));
+    let relayer = address(0x3e7a_u64);
+    g.state.deploy(relayer, hash);
+    let (a, b) = (g.accounts[0], g.accounts[1]);
+    // The relayer has account `b` execute an increase of the counter.
+    let mut calldata = vec![*b.address.0.key()];
+    calldata.extend(starkstm_starknet::genesis::execute_calldata(&[call(
+        c,
+        "increase",
+        &[felt(5)],
+    )]));
+    let out = execute(&g, &[g.invoke(&a, 0, &[call(relayer, "meta", &calldata)])]);
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    assert_eq!(r.resources.syscalls["MetaTxV0"], 1);
+    let state = after(&g, &out);
+    assert_eq!(storage(&state, c, "value", &[]), felt(5));
+    // The counter saw `b` as its caller (its event names the caller), and `b`'s nonce is
+    // untouched (a meta transaction is not `b`'s transaction).
+    let e = r
+        .events
+        .iter()
+        .find(|e| e.from_address == c)
+        .expect("event");
+    assert_eq!(e.data, vec![*b.address.0.key(), felt(5)]);
+    assert_eq!(state.nonces.get(&b.address), None);
+}
