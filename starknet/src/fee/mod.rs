@@ -1,5 +1,5 @@
-//! Fees: the gas vector a transaction is charged ([`gas_vector`]), its price, the bounds it
-//! must respect ([`bounds`]), and the fee token's storage layout (the protocol's
+//! Fees: the gas vector a transaction is charged (`gas_vector`), its price, the bounds it
+//! must respect (`bounds`), and the fee token's storage layout (the protocol's
 //! `ERC20_balances`, as the real STRK and ETH tokens, OpenZeppelin's ERC20 and ours lay it out).
 
 pub(crate) mod bounds;

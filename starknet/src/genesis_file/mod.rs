@@ -26,7 +26,7 @@
 //! one of ours by name, or a compiled class file with either its Sierra file (the class hash is
 //! computed) or its class hash. A contract's `class` is a builtin name or a class hash. Paths are
 //! relative to the genesis file and must name regular files (at most
-//! [`MAX_CLASS_FILE_BYTES`]); a block file's genesis section names no paths. Every `0x` value
+//! [`MAX_CLASS_FILE_BYTES`](crate::input::MAX_CLASS_FILE_BYTES)); a block file's genesis section names no paths. Every `0x` value
 //! must be below the field prime. Every section but `format` is optional, and so is every field
 //! of `block`: it defaults to [`BlockContext::new`] with sequencer `0x5e9` and fee token
 //! `0x4718`. Gas prices must be non-zero; `starknet_version` must be one with published
@@ -278,7 +278,7 @@ impl std::fmt::Debug for GenesisJson {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClassFiles<'a> {
     /// Class files named by path, relative to this directory (a genesis file on disk). Each must
-    /// be a regular file of at most [`MAX_CLASS_FILE_BYTES`].
+    /// be a regular file of at most [`MAX_CLASS_FILE_BYTES`](crate::input::MAX_CLASS_FILE_BYTES).
     RelativeTo(&'a Path),
     /// No class files: the document must be self-contained (a block file, which is meant to be
     /// shared, names no local path).
