@@ -20,7 +20,8 @@
 //!
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
 //! `failing > 0`, that share of transactions is replaced by one that fails: an overdraft
-//! (reverted), a failing call (reverted) or a stale nonce (rejected).
+//! (reverted), a failing call (reverted), a transfer whose L2 gas or L1 data gas bound is below
+//! what it uses (reverted after it ran) or a stale nonce (rejected).
 
 use starkstm_starknet::contracts;
 use starkstm_starknet::genesis::{address, Account, Call, Genesis, GenesisConfig};
@@ -333,7 +334,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             }
         }
         if spec.failing > 0.0 && rng.chance(spec.failing) {
-            let tx = match rng.below(3) {
+            let tx = match rng.below(5) {
                 0 => g.invoke(
                     &sender,
                     nonce,
@@ -347,6 +348,22 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                         "increase_then_fail",
                         vec![Felt::ONE],
                     )],
+                ),
+                // Bounds below what the transfer uses: reverted after it ran, charged what
+                // the bounds allow.
+                3 => g.invoke_with(
+                    &sender,
+                    nonce,
+                    &[g.transfer_call(uniform(&mut rng), 1)],
+                    tight_bounds(g, Some(900_000), None),
+                    true,
+                ),
+                4 => g.invoke_with(
+                    &sender,
+                    nonce,
+                    &[g.transfer_call(uniform(&mut rng), 1)],
+                    tight_bounds(g, None, Some(150)),
+                    true,
                 ),
                 _ => {
                     // A stale nonce: rejected, no bump.
@@ -538,6 +555,27 @@ fn l1_deposit(
     };
     starkstm_starknet::Transaction::l1_handler(tx, 1_000_000_000, &g.context.chain_id)
         .expect("an L1 handler transaction hashes")
+}
+
+/// The genesis's bounds with less L2 gas or L1 data gas than a transfer uses (though above the
+/// protocol's minimum).
+fn tight_bounds(
+    g: &Genesis,
+    l2: Option<u64>,
+    l1_data: Option<u64>,
+) -> starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds {
+    use starkstm_starknet::starknet_api::execution_resources::GasAmount;
+    use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
+    let mut bounds = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
+    if let ValidResourceBounds::AllResources(all) = &mut bounds {
+        if let Some(l2) = l2 {
+            all.l2_gas.max_amount = GasAmount(l2);
+        }
+        if let Some(l1_data) = l1_data {
+            all.l1_data_gas.max_amount = GasAmount(l1_data);
+        }
+    }
+    bounds
 }
 
 /// The genesis's bounds with room for L1 gas (messages to L1 cost it).

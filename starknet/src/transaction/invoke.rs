@@ -40,6 +40,9 @@ pub(crate) fn invoke(
         return flow.reject(reason);
     }
     let checkpoint = flow.state.checkpoint();
+    // What validation used: a reverted execution is charged this and what it ran up to the
+    // revert, not its full resources.
+    let (validate_gas, validate_resources) = (flow.sierra_gas, flow.vm_resources.clone());
     let (n_events, n_messages) = (flow.ctx.events.len(), flow.ctx.messages.len());
     let budget = flow.remaining_gas.min(c.execute_max_sierra_gas);
     let overhead = c
@@ -106,6 +109,8 @@ pub(crate) fn invoke(
     // Reverted: execution's effects go; it is charged the gas and steps it used up to the
     // revert, with what validation used.
     revert(&mut flow);
+    flow.sierra_gas = validate_gas;
+    flow.vm_resources = validate_resources;
     let resources = flow.tx_resources(reverted_gas, reverted_steps)?;
     let (gas, revert_fee) = flow.price(&resources);
     let fee = match fee {
