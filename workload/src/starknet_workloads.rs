@@ -355,14 +355,14 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     &sender,
                     nonce,
                     &[g.transfer_call(uniform(&mut rng), 1)],
-                    tight_bounds(g, Some(900_000), None),
+                    bounds_with(g, None, Some(900_000), None),
                     true,
                 ),
                 4 => g.invoke_with(
                     &sender,
                     nonce,
                     &[g.transfer_call(uniform(&mut rng), 1)],
-                    tight_bounds(g, None, Some(150)),
+                    bounds_with(g, None, None, Some(150)),
                     true,
                 ),
                 _ => {
@@ -428,7 +428,13 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     SyscallCall::Plain(call) => vec![call],
                     SyscallCall::WithL1Gas(call) => {
                         nonces[who] += 1;
-                        txs.push(g.invoke_with(&sender, nonce, &[call], with_l1_gas(g), true));
+                        txs.push(g.invoke_with(
+                            &sender,
+                            nonce,
+                            &[call],
+                            bounds_with(g, Some(100_000), None, None),
+                            true,
+                        ));
                         continue;
                     }
                 }
@@ -557,10 +563,11 @@ fn l1_deposit(
         .expect("an L1 handler transaction hashes")
 }
 
-/// The genesis's bounds with less L2 gas or L1 data gas than a transfer uses (though above the
-/// protocol's minimum).
-fn tight_bounds(
+/// The genesis's bounds with the given max amounts of L1 gas, L2 gas and L1 data gas instead:
+/// room for messages to L1, or less than a transfer uses (though above the protocol's minimum).
+fn bounds_with(
     g: &Genesis,
+    l1: Option<u64>,
     l2: Option<u64>,
     l1_data: Option<u64>,
 ) -> starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds {
@@ -568,25 +575,15 @@ fn tight_bounds(
     use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
     let mut bounds = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
     if let ValidResourceBounds::AllResources(all) = &mut bounds {
-        if let Some(l2) = l2 {
-            all.l2_gas.max_amount = GasAmount(l2);
+        for (bound, amount) in [
+            (&mut all.l1_gas, l1),
+            (&mut all.l2_gas, l2),
+            (&mut all.l1_data_gas, l1_data),
+        ] {
+            if let Some(amount) = amount {
+                bound.max_amount = GasAmount(amount);
+            }
         }
-        if let Some(l1_data) = l1_data {
-            all.l1_data_gas.max_amount = GasAmount(l1_data);
-        }
-    }
-    bounds
-}
-
-/// The genesis's bounds with room for L1 gas (messages to L1 cost it).
-fn with_l1_gas(
-    g: &Genesis,
-) -> starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds {
-    use starkstm_starknet::starknet_api::execution_resources::GasAmount;
-    use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
-    let mut bounds = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
-    if let ValidResourceBounds::AllResources(all) = &mut bounds {
-        all.l1_gas.max_amount = GasAmount(100_000);
     }
     bounds
 }
