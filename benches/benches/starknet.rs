@@ -41,6 +41,7 @@ fn starknet(c: &mut Criterion) {
                 accounts: 10_000,
                 failing: 0.0,
                 seed: 1,
+                argent: None,
             })
             .expect("the block generates");
             let vm = StarknetVm::new(block.genesis.context.clone());

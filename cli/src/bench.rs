@@ -82,6 +82,7 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<ExitCode> {
             accounts: args.accounts as usize,
             failing: 0.0,
             seed: args.seed,
+            argent: None,
         })
         .with_context(|| format!("generating {workload}"))?;
         for t in &threads {

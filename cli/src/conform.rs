@@ -40,6 +40,10 @@ pub(crate) struct ConformArgs {
     /// Seed of the blocks.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Argent's account class 0.4.0 (its Sierra JSON): adds `transfers-argent` to the default
+    /// workloads (`bash .ci/argent-class` fetches it and prints its path).
+    #[arg(long)]
+    argent_class: Option<PathBuf>,
     /// Threads of the parallel run.
     #[arg(long, default_value_t = NonZeroUsize::new(2).expect("2 > 0"), value_parser = crate::parse_threads)]
     threads: NonZeroUsize,
@@ -54,7 +58,8 @@ pub(crate) struct ConformArgs {
 }
 
 /// Exit status 0 when every block's outputs equal the reference's (or, with `--fail-on
-/// statuses`, when every transaction has the reference's outcome), 1 otherwise.
+/// statuses`, when every transaction has the reference's outcome) and every transaction of
+/// the blocks without failing transactions succeeded, 1 otherwise.
 pub(crate) fn conform(args: &ConformArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.failing) {
         bail!("--failing must be between 0 and 1, got {}", args.failing);
@@ -65,8 +70,13 @@ pub(crate) fn conform(args: &ConformArgs) -> Result<ExitCode> {
             args.runner.display()
         );
     }
+    let argent = crate::files::load_argent(args.argent_class.as_deref())?;
     let workloads = if args.workloads.is_empty() {
-        Workload::ALL.to_vec()
+        let mut all = Workload::ALL.to_vec();
+        if argent.is_some() {
+            all.extend(Workload::EXTERNAL);
+        }
+        all
     } else {
         args.workloads.clone()
     };
@@ -90,24 +100,34 @@ pub(crate) fn conform(args: &ConformArgs) -> Result<ExitCode> {
                 accounts: args.accounts,
                 failing,
                 seed: args.seed,
+                argent: argent.clone(),
             };
             let block = generate(&spec).with_context(|| format!("generating {workload}"))?;
             let name = format!("{workload}-{failing}");
             let row = row(&block, &dir, &name, &args.runner, &executor)?;
+            // Without failing transactions every transaction must succeed: a block whose
+            // transactions both executors reject alike is not a block that conforms.
+            let unexpected = failing == 0.0 && !row.all_succeeded;
             all_identical &= row.agree
+                && !unexpected
                 && if args.fail_on == "all" {
                     row.reference == "identical"
                 } else {
                     row.same_statuses
                 };
             println!(
-                "{:<22} {:>7} {:>4}  {:<9} {:<9}  {}",
+                "{:<22} {:>7} {:>4}  {:<9} {:<9}  {}{}",
                 workload.name(),
                 failing,
                 block.txs.len(),
                 row.outcomes,
                 if row.agree { "yes" } else { "NO" },
-                row.reference
+                row.reference,
+                if unexpected {
+                    " (NOT EVERY TRANSACTION SUCCEEDED)"
+                } else {
+                    ""
+                }
             );
         }
     }
@@ -130,6 +150,8 @@ struct Row {
     reference: String,
     /// Whether every transaction has the same outcome in the reference.
     same_statuses: bool,
+    /// Whether every transaction succeeded in starkstm.
+    all_succeeded: bool,
 }
 
 fn row(
@@ -199,6 +221,7 @@ fn row(
         }
     };
     Ok(Row {
+        all_succeeded: count("succeeded") == ours.receipts.len(),
         outcomes,
         agree,
         reference,

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use starkstm_engine::{Config, ParallelExecutor, SequentialExecutor};
+use starkstm_starknet::genesis::ArgentClass;
+use starkstm_starknet::input::{read_regular_file, MAX_CLASS_FILE_BYTES};
 use starkstm_starknet::{BlockState, StarknetVm, StateDiff};
 use starkstm_workload::block_file::{read_block_file, write_block, OutputFile};
 use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
@@ -30,6 +32,10 @@ pub(crate) struct GenArgs {
     /// Seed of the generated block.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Argent's account class 0.4.0 (its Sierra JSON), which `transfers-argent` needs; it is
+    /// GPL-3.0 and not shipped (`bash .ci/argent-class` fetches it and prints its path).
+    #[arg(long)]
+    argent_class: Option<PathBuf>,
     /// Where to write the block file.
     #[arg(long, short)]
     output: PathBuf,
@@ -45,6 +51,7 @@ pub(crate) fn gen(args: &GenArgs) -> Result<ExitCode> {
         accounts: args.accounts as usize,
         failing: args.failing,
         seed: args.seed,
+        argent: load_argent(args.argent_class.as_deref())?,
     })
     .context("generating the block")?;
     std::fs::write(&args.output, write_block(&block))
@@ -56,6 +63,19 @@ pub(crate) fn gen(args: &GenArgs) -> Result<ExitCode> {
         args.workload
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Argent's account class from `path`, if given: a clear error if the file is unreadable, is no
+/// Sierra class, or is not Argent's account 0.4.0.
+pub(crate) fn load_argent(path: Option<&std::path::Path>) -> Result<Option<ArgentClass>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let json = read_regular_file(path, MAX_CLASS_FILE_BYTES)
+        .with_context(|| format!("reading Argent's account class {}", path.display()))?;
+    let class = ArgentClass::from_sierra_json(&json)
+        .with_context(|| format!("loading Argent's account class {}", path.display()))?;
+    Ok(Some(class))
 }
 
 /// Arguments of `starkstm exec`.

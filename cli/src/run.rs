@@ -223,6 +223,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         accounts: args.accounts as usize,
         failing: args.failing,
         seed: args.seed,
+        argent: None,
     };
     let (block, workload) = match &args.block {
         Some(path) => {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use starknet_api::abi::abi_utils::{get_storage_var_address, selector_from_name};
 use starknet_api::block::GasPrice;
-use starknet_api::core::{ClassHash, ContractAddress, Nonce, PatriciaKey};
+use starknet_api::core::{
+    calculate_contract_address, ClassHash, ContractAddress, Nonce, PatriciaKey,
+};
 use starknet_api::data_availability::DataAvailabilityMode;
 use starknet_api::execution_resources::GasAmount;
 use starknet_api::transaction::fields::{
@@ -81,7 +83,57 @@ pub struct GenesisConfig {
     /// Whether the accounts are OpenZeppelin's account 1.0.0 (which always checks signatures)
     /// instead of ours.
     pub oz_accounts: bool,
+    /// Argent's account class, given from outside: then every account is an Argent account,
+    /// funded at its counterfactual address but not deployed (deploy it with
+    /// [`Genesis::deploy_argent`]).
+    pub argent: Option<ArgentClass>,
 }
+
+/// Argent's account 0.4.0 (Sierra 1.5, Cairo-steps mode), loaded from outside the repository:
+/// Argent's contracts are GPL-3.0, so starkstm does not ship them. The registry crate
+/// `starknet-devnet-core` 0.10.1 carries it (`contracts/accounts_artifacts/Argent/
+/// argent_0.4.0.sierra`; `.ci/argent-class` fetches it).
+#[derive(Clone, Debug)]
+pub struct ArgentClass {
+    /// Its class hash (the published one).
+    pub hash: ClassHash,
+    /// The class.
+    pub class: Arc<ContractClass>,
+}
+
+impl ArgentClass {
+    /// The class hash Argent publishes for its account 0.4.0.
+    pub const PUBLISHED_HASH: &'static str =
+        "0x036078334509b514626504edc9fb252328d1a240e4e948bef8d0c08dff45927f";
+
+    /// Loads the class from its Sierra JSON, compiled to CASM; an error unless its class hash
+    /// is [`PUBLISHED_HASH`](ArgentClass::PUBLISHED_HASH).
+    pub fn from_sierra_json(json: &str) -> Result<ArgentClass, ClassError> {
+        let (hash, class) = ContractClass::from_sierra_json(json)?;
+        let published = ClassHash(Felt::from_hex_unchecked(Self::PUBLISHED_HASH));
+        if hash != published {
+            return Err(ClassError::Invalid(format!(
+                "not Argent's account 0.4.0: its class hash is {:#x}, Argent publishes {}",
+                hash.0,
+                Self::PUBLISHED_HASH
+            )));
+        }
+        Ok(ArgentClass {
+            hash,
+            class: Arc::new(class),
+        })
+    }
+
+    /// The constructor's arguments for an account owned by the Stark key `public_key`, without
+    /// a guardian: `owner: Signer::Starknet(StarknetSigner { pubkey })` (variant 0) and
+    /// `guardian: Option::None` (variant 1).
+    pub fn constructor_calldata(public_key: Felt) -> Vec<Felt> {
+        vec![Felt::ZERO, public_key, Felt::ONE]
+    }
+}
+
+/// The name [`Genesis::classes`] gives Argent's account class when the genesis has it.
+pub const ARGENT_ACCOUNT: &str = "argent_account_0_4_0";
 
 impl Default for GenesisConfig {
     fn default() -> GenesisConfig {
@@ -92,6 +144,7 @@ impl Default for GenesisConfig {
             seed: 0,
             fee_token_class: "erc20",
             oz_accounts: false,
+            argent: None,
         }
     }
 }
@@ -128,6 +181,18 @@ fn derived(seed: u64, stream: u64, i: u64) -> Felt {
     Felt::from_bytes_be(&bytes)
 }
 
+/// Where the Argent account owned by `private_key` deploys (salt: its public key; deployer: 0).
+fn argent_address(class_hash: ClassHash, private_key: Felt) -> ContractAddress {
+    let key = public_key(private_key);
+    calculate_contract_address(
+        ContractAddressSalt(key),
+        class_hash,
+        &Calldata(Arc::new(ArgentClass::constructor_calldata(key))),
+        ContractAddress::default(),
+    )
+    .expect("a Pedersen hash is an address")
+}
+
 /// The fee token's address in every genesis.
 pub const FEE_TOKEN: u64 = 0x4718;
 /// The sequencer's address in every genesis.
@@ -142,6 +207,10 @@ impl Genesis {
             let (hash, class) = contract.load()?;
             state.declare(hash, class);
             classes.insert(contract.name, hash);
+        }
+        if let Some(argent) = &config.argent {
+            state.declare(argent.hash, argent.class.clone());
+            classes.insert(ARGENT_ACCOUNT, argent.hash);
         }
         let fee_token = address(FEE_TOKEN);
         let sequencer = address(SEQUENCER);
@@ -183,11 +252,22 @@ impl Genesis {
             &[],
         );
         for i in 0..config.accounts as u64 {
+            let private_key = derived(config.seed, 2, i);
+            if let Some(argent) = &config.argent {
+                // Counterfactual: funded, deployed by the block (`deploy_argent`).
+                let address = argent_address(argent.hash, private_key);
+                state.set_erc20_balance(fee_token, address, U256::from_u128(config.balance));
+                accounts.push(Account {
+                    address,
+                    private_key,
+                });
+                continue;
+            }
             let account = Account {
                 address: ContractAddress(
                     PatriciaKey::try_from(derived(config.seed, 1, i)).expect("below 2^192"),
                 ),
-                private_key: derived(config.seed, 2, i),
+                private_key,
             };
             state.deploy(account.address, account_class);
             let key = if config.validate || config.oz_accounts {
@@ -299,14 +379,44 @@ impl Genesis {
     /// A signed DeployAccount V3 of our `account` class with `private_key` and `salt`, and the
     /// address it deploys to (fund it first).
     pub fn deploy_account(&self, private_key: Felt, salt: Felt) -> (Transaction, ContractAddress) {
+        let calldata = vec![public_key(private_key)];
+        self.deploy_account_of(self.classes["account"], calldata, private_key, salt)
+    }
+
+    /// A signed DeployAccount V3 deploying the Argent account `account` of a genesis built
+    /// with [`GenesisConfig::argent`] (its salt is its public key).
+    ///
+    /// # Panics
+    /// If the genesis has no Argent class.
+    pub fn deploy_argent(&self, account: &Account) -> Transaction {
+        let key = public_key(account.private_key);
+        let (tx, at) = self.deploy_account_of(
+            self.classes[ARGENT_ACCOUNT],
+            ArgentClass::constructor_calldata(key),
+            account.private_key,
+            key,
+        );
+        debug_assert_eq!(at, account.address);
+        tx
+    }
+
+    /// A signed DeployAccount V3 of `class_hash` with `constructor_calldata`, signed with
+    /// `private_key`, and the address it deploys to.
+    pub fn deploy_account_of(
+        &self,
+        class_hash: ClassHash,
+        constructor_calldata: Vec<Felt>,
+        private_key: Felt,
+        salt: Felt,
+    ) -> (Transaction, ContractAddress) {
         let mut tx = DeployAccountTransactionV3 {
             resource_bounds: self.bounds(DEFAULT_MAX_L2_GAS),
             tip: Tip(0),
             signature: TransactionSignature::default(),
             nonce: Nonce(Felt::ZERO),
-            class_hash: self.classes["account"],
+            class_hash,
             contract_address_salt: ContractAddressSalt(salt),
-            constructor_calldata: Calldata(Arc::new(vec![public_key(private_key)])),
+            constructor_calldata: Calldata(Arc::new(constructor_calldata)),
             nonce_data_availability_mode: DataAvailabilityMode::L1,
             fee_data_availability_mode: DataAvailabilityMode::L1,
             paymaster_data: PaymasterData::default(),

@@ -107,3 +107,18 @@ fn a_genesis_holds_real_classes_inline_and_deploys_them_by_hash() {
         .to_string();
     assert!(err.contains(&account_hash[3..]), "{err}");
 }
+
+#[test]
+fn argent_class_loads_only_with_its_published_hash() {
+    // Argent's class is not shipped (GPL-3.0); another real class must be refused by name.
+    let oz = include_str!("../real-classes/oz_account_1_0_0.sierra.json");
+    let err = starkstm_starknet::genesis::ArgentClass::from_sierra_json(oz).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("not Argent's account 0.4.0")
+            && message
+                .contains("0x5b4b537eaa2399e3aa99c4e2e0208ebd6c71bc1467938cd52c798c601e43564"),
+        "{message}"
+    );
+    assert!(starkstm_starknet::genesis::ArgentClass::from_sierra_json("{").is_err());
+}

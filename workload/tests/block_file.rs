@@ -149,6 +149,7 @@ fn the_block_context_round_trips_and_older_files_still_load() {
             accounts: 4,
             failing: 0.0,
             seed: 3,
+            argent: None,
         },
     )
     .unwrap();

@@ -7,6 +7,7 @@
 //! | `transfers` | signed fee-token transfers, senders round-robin, recipients uniform | a transfer conflicts with a later one only when one's recipient is the other's sender or both pick the same recipient: rare with many accounts |
 //! | `transfers-novalidate` | the same, accounts skip the signature check (Starknet's reference benchmark) | as `transfers`; transactions are 2.7× cheaper, so engine overhead weighs more |
 //! | `transfers-oz` | the same from OpenZeppelin's account 1.0.0 (a real account class, Sierra 1.6) | as `transfers` |
+//! | `transfers-argent` | Argent's account 0.4.0 (Sierra 1.5; not shipped, given with `--argent-class`): a quarter of the block deploys accounts (DeployAccount), the rest are transfers from them | each sender's transfers depend on its deploy |
 //! | `transfers-zipf` | transfers to Zipf(1)-distributed recipients | a few hot recipients: their balances chain the transactions that pay them |
 //! | `hot-recipient` | transfers, a fifth of them to one hot account | the hot account's balance is a chain through a fifth of the block |
 //! | `nonce-chains` | transfers from 8 senders only | each sender's transactions form a nonce chain: at most 8 can run at once |
@@ -24,10 +25,14 @@
 //! what it uses (reverted after it ran) or a stale nonce (rejected).
 
 use starkstm_starknet::contracts;
-use starkstm_starknet::genesis::{address, Account, Call, Genesis, GenesisConfig};
+use starkstm_starknet::genesis::{address, Account, ArgentClass, Genesis, GenesisConfig};
 use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
 use starkstm_starknet::starknet_api::core::ContractAddress;
 use starkstm_starknet::{ClassError, Felt, GasPrices, U256};
+
+mod calls;
+
+use calls::{bounds_with, call, l1_deposit, mint, swap, syscall_call, SyscallCall};
 
 use crate::presets::Zipf;
 use crate::rng::Rng;
@@ -44,6 +49,8 @@ pub enum Workload {
     TransfersNovalidate,
     /// Signed transfers from OpenZeppelin's account 1.0.0.
     TransfersOz,
+    /// Argent accounts deploying themselves, then transfers from them.
+    TransfersArgent,
     /// Transfers to Zipf-distributed recipients.
     TransfersZipf,
     /// Transfers, a fifth to one hot account.
@@ -82,6 +89,10 @@ impl Workload {
         Workload::Syscalls,
     ];
 
+    /// The workloads that need a class from outside the repository ([`WorkloadSpec::argent`]):
+    /// not in [`ALL`](Workload::ALL).
+    pub const EXTERNAL: [Workload; 1] = [Workload::TransfersArgent];
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -89,6 +100,7 @@ impl Workload {
             Workload::Transfers => "transfers",
             Workload::TransfersNovalidate => "transfers-novalidate",
             Workload::TransfersOz => "transfers-oz",
+            Workload::TransfersArgent => "transfers-argent",
             Workload::TransfersZipf => "transfers-zipf",
             Workload::HotRecipient => "hot-recipient",
             Workload::NonceChains => "nonce-chains",
@@ -103,7 +115,10 @@ impl Workload {
 
     /// The workload named `name`.
     pub fn from_name(name: &str) -> Option<Workload> {
-        Workload::ALL.into_iter().find(|w| w.name() == name)
+        Workload::ALL
+            .into_iter()
+            .chain(Workload::EXTERNAL)
+            .find(|w| w.name() == name)
     }
 }
 
@@ -126,6 +141,8 @@ pub struct WorkloadSpec {
     pub failing: f64,
     /// Seed.
     pub seed: u64,
+    /// Argent's account class, which `transfers-argent` needs (other workloads ignore it).
+    pub argent: Option<ArgentClass>,
 }
 
 const COUNTERS: u64 = 0xc0;
@@ -168,15 +185,16 @@ impl World {
         pools: usize,
         seed: u64,
     ) -> Result<World, ClassError> {
-        World::with_accounts(accounts, validate, false, pools, seed)
+        World::with_accounts(accounts, validate, false, None, pools, seed)
     }
 
     /// As [`new`](World::new), with OpenZeppelin's account 1.0.0 as every account if
-    /// `oz_accounts`.
+    /// `oz_accounts`, or Argent's (counterfactual: funded, not deployed) if `argent` is given.
     pub fn with_accounts(
         accounts: usize,
         validate: bool,
         oz_accounts: bool,
+        argent: Option<ArgentClass>,
         pools: usize,
         seed: u64,
     ) -> Result<World, ClassError> {
@@ -184,6 +202,7 @@ impl World {
             accounts: accounts.max(1),
             validate,
             oz_accounts,
+            argent,
             seed,
             // The real STRK token pays the fees, as on Starknet.
             fee_token_class: contracts::ERC20_STRK.name,
@@ -268,14 +287,6 @@ impl World {
     }
 }
 
-fn call(to: ContractAddress, entry_point: &'static str, calldata: Vec<Felt>) -> Call {
-    Call {
-        to,
-        entry_point,
-        calldata,
-    }
-}
-
 /// Generates the block `spec` describes.
 pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     let validate = spec.workload != Workload::TransfersNovalidate;
@@ -285,7 +296,19 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         1
     };
     let oz = spec.workload == Workload::TransfersOz;
-    let mut world = World::with_accounts(spec.accounts, validate, oz, pools, spec.seed)?;
+    let argent = if spec.workload == Workload::TransfersArgent {
+        Some(spec.argent.clone().ok_or_else(|| {
+            ClassError::Invalid(
+                "the transfers-argent workload needs Argent's account class 0.4.0, which is \
+                 GPL-3.0 and not shipped: pass --argent-class FILE (`bash .ci/argent-class` \
+                 fetches it from the registry and prints its path)"
+                    .to_string(),
+            )
+        })?)
+    } else {
+        None
+    };
+    let mut world = World::with_accounts(spec.accounts, validate, oz, argent, pools, spec.seed)?;
     // The syscalls workload also deploys accounts: their addresses are funded at genesis.
     let mut account_deploys: Vec<starkstm_starknet::Transaction> = Vec::new();
     if spec.workload == Workload::Syscalls {
@@ -306,14 +329,23 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     let n = accounts.len();
     let mut rng = Rng::new(spec.seed ^ 0x574f_524b_4c4f_4144);
     let zipf = Zipf::new(n as u32, 1.0);
-    let senders = match spec.workload {
-        Workload::NonceChains => n.min(8),
-        _ => n,
-    };
     let mut nonces = vec![0u64; n];
     let mut txs = Vec::with_capacity(spec.txs);
+    // Argent's accounts are counterfactual: a quarter of the block deploys the senders.
+    let argent_senders = n.min((spec.txs / 4).max(1));
+    if spec.workload == Workload::TransfersArgent {
+        for (account, nonce) in accounts.iter().zip(&mut nonces).take(argent_senders) {
+            txs.push(g.deploy_argent(account));
+            *nonce = 1;
+        }
+    }
+    let senders = match spec.workload {
+        Workload::NonceChains => n.min(8),
+        Workload::TransfersArgent => argent_senders,
+        _ => n,
+    };
     let counter_class = g.classes["counter"];
-    for i in 0..spec.txs {
+    for i in 0..spec.txs.saturating_sub(txs.len()) {
         let who = i % senders;
         let sender = accounts[who];
         let nonce = nonces[who];
@@ -383,6 +415,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             Workload::Transfers
             | Workload::TransfersNovalidate
             | Workload::TransfersOz
+            | Workload::TransfersArgent
             | Workload::NonceChains => {
                 vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))]
             }
@@ -474,144 +507,6 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     })
 }
 
-/// A call of the `syscalls` workload, and whether its transaction needs an L1 gas bound.
-enum SyscallCall {
-    Plain(Call),
-    WithL1Gas(Call),
-}
-
-/// The generator point of secp256k1, as (x low, x high, y low, y high).
-const SECP256K1_G: [&str; 4] = [
-    "0x029bfcdb2dce28d959f2815b16f81798",
-    "0x79be667ef9dcbbac55a06295ce870b07",
-    "0xfd17b448a68554199c47d08ffb10d4b8",
-    "0x483ada7726a3c4655da4fbfc0e1108a8",
-];
-
-fn syscall_call(world: &World, c: ContractAddress, rng: &mut Rng) -> SyscallCall {
-    let g = &world.genesis;
-    let felt = |hex: &str| Felt::from_hex(hex).expect("a constant felt");
-    let selector =
-        |name: &str| starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name(name).0;
-    SyscallCall::Plain(match rng.below(8) {
-        0 => call(
-            c,
-            "library_call",
-            vec![g.classes["counter"].0, selector("increase"), Felt::ONE],
-        ),
-        1 => {
-            let mut input = vec![Felt::from(17u64)];
-            input.extend((0..17).map(|_| Felt::from(rng.next_u64())));
-            call(c, "store_keccak", input)
-        }
-        2 => call(
-            c,
-            "secp256k1_point",
-            SECP256K1_G.iter().map(|h| felt(h)).collect(),
-        ),
-        3 => call(
-            c,
-            "secp256k1_point",
-            vec![Felt::ONE, Felt::ZERO, Felt::TWO, Felt::ZERO],
-        ),
-        4 => {
-            let old = g.context.block_number.saturating_sub(10);
-            call(c, "store_block_hash", vec![Felt::from(old)])
-        }
-        5 => {
-            let other = world.counters[rng.below(N_COUNTERS) as usize];
-            call(
-                c,
-                "call_and_catch",
-                vec![*other.0.key(), selector("no_such_function"), Felt::ZERO],
-            )
-        }
-        6 => call(c, "store_whoami", vec![]),
-        _ => {
-            let payload = Felt::from(rng.next_u64());
-            return SyscallCall::WithL1Gas(call(
-                c,
-                "send_message",
-                vec![Felt::from(0x5ea1u64), Felt::ONE, payload],
-            ));
-        }
-    })
-}
-
-/// A message from L1 to a counter's `deposit` handler, its fee paid on L1.
-fn l1_deposit(
-    g: &Genesis,
-    counter: ContractAddress,
-    nonce: u64,
-    amount: u128,
-) -> starkstm_starknet::Transaction {
-    use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
-    use starkstm_starknet::starknet_api::transaction::fields::Calldata;
-    use starkstm_starknet::starknet_api::transaction::{L1HandlerTransaction, TransactionVersion};
-    let selector = starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name("deposit");
-    let tx = L1HandlerTransaction {
-        version: TransactionVersion::ZERO,
-        nonce: Nonce(Felt::from(nonce)),
-        contract_address: counter,
-        entry_point_selector: EntryPointSelector(selector.0),
-        calldata: Calldata(std::sync::Arc::new(vec![
-            Felt::from(0x5ea1u64),
-            Felt::from(amount),
-        ])),
-    };
-    starkstm_starknet::Transaction::l1_handler(tx, 1_000_000_000, &g.context.chain_id)
-        .expect("an L1 handler transaction hashes")
-}
-
-/// The genesis's bounds with the given max amounts of L1 gas, L2 gas and L1 data gas instead:
-/// room for messages to L1, or less than a transfer uses (though above the protocol's minimum).
-fn bounds_with(
-    g: &Genesis,
-    l1: Option<u64>,
-    l2: Option<u64>,
-    l1_data: Option<u64>,
-) -> starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds {
-    use starkstm_starknet::starknet_api::execution_resources::GasAmount;
-    use starkstm_starknet::starknet_api::transaction::fields::ValidResourceBounds;
-    let mut bounds = g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS);
-    if let ValidResourceBounds::AllResources(all) = &mut bounds {
-        for (bound, amount) in [
-            (&mut all.l1_gas, l1),
-            (&mut all.l2_gas, l2),
-            (&mut all.l1_data_gas, l1_data),
-        ] {
-            if let Some(amount) = amount {
-                bound.max_amount = GasAmount(amount);
-            }
-        }
-    }
-    bounds
-}
-
-fn swap(world: &World, pool: ContractAddress, rng: &mut Rng) -> Call {
-    let token = world.tokens[rng.below(2) as usize];
-    let amount = 1 + rng.below(1_000_000);
-    call(
-        pool,
-        "swap",
-        vec![*token.0.key(), Felt::from(amount), Felt::ZERO],
-    )
-}
-
-fn mint(world: &World, sender: &Account, rng: &mut Rng) -> Call {
-    if rng.chance(0.1) {
-        call(world.nft, "mint_next", vec![*sender.address.0.key()])
-    } else {
-        // Ids far above the next-id counter's range.
-        let id = (1u64 << 40) + rng.below(1 << 40);
-        call(
-            world.nft,
-            "mint",
-            vec![*sender.address.0.key(), Felt::from(id), Felt::ZERO],
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +522,7 @@ mod tests {
             accounts: 20,
             failing: 0.1,
             seed: 3,
+            argent: None,
         };
         let a = generate(&spec).unwrap();
         let b = generate(&spec).unwrap();
@@ -638,5 +534,24 @@ mod tests {
         };
         assert_eq!(hashes(&a), hashes(&b));
         assert_eq!(a.txs.len(), 30);
+    }
+
+    #[test]
+    fn argent_workload_without_the_class_is_a_clear_error() {
+        assert_eq!(
+            Workload::from_name("transfers-argent"),
+            Some(Workload::TransfersArgent)
+        );
+        assert!(!Workload::ALL.contains(&Workload::TransfersArgent));
+        let err = generate(&WorkloadSpec {
+            workload: Workload::TransfersArgent,
+            txs: 8,
+            accounts: 4,
+            failing: 0.0,
+            seed: 1,
+            argent: None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("--argent-class"), "{err}");
     }
 }
