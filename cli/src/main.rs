@@ -11,6 +11,7 @@ mod bench;
 mod conform;
 mod files;
 mod mock;
+mod replay;
 mod report;
 mod run;
 
@@ -46,6 +47,10 @@ enum Command {
     /// Generate a block of mock transactions, run it sequentially and in parallel, compare the
     /// outputs and report the speedup.
     Mock(mock::MockArgs),
+    /// Replay a real block from Starknet's re-execution file, sequentially and in parallel,
+    /// and compare its state diff with the chain's; exit 0 if equal, 1 if not (or if execution
+    /// read outside the recorded state), 2 if the file cannot be read.
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +96,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conform(args) => conform::conform(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Mock(args) => mock::run(&args),
+        Command::Replay(args) => replay::replay(&args),
     }
 }
 

@@ -11,10 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::Arc;
 
 use starkstm_engine::{
-    Config, ConflictStructure, ExecutionStats, ParallelExecutor, SequentialExecutor, SharedStorage,
-    StreamingBlock,
+    BlockOutput, Config, ConflictStructure, ExecutionStats, ParallelExecutor, SequentialExecutor,
+    SharedStorage, StreamingBlock,
 };
-use starkstm_starknet::{BlockState, SharedBlockState, StarknetVm};
+use starkstm_starknet::{
+    BaseState, BlockContext, BlockState, SharedBlockState, StarknetVm, Transaction,
+};
 use starkstm_workload::starknet::StarknetBlock;
 use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
@@ -73,10 +75,12 @@ pub(crate) struct RunArgs {
     json: bool,
 }
 
-/// What one comparison of the executors measured, for `run` and `bench`.
+/// What one comparison of the executors measured, for `run`, `bench` and `replay`.
 pub(crate) struct Measured {
     pub(crate) report: Report,
     pub(crate) identical: bool,
+    /// The sequential executor's output.
+    pub(crate) reference: BlockOutput<StarknetVm>,
 }
 
 /// Runs `block` sequentially (traced once, then `repeat` times) and in parallel (one warm-up,
@@ -90,18 +94,40 @@ pub(crate) fn measure(
     batch: Option<usize>,
     progress: &ProgressBar,
 ) -> Result<Measured> {
-    let vm = StarknetVm::new(block.genesis.context.clone());
-    let base = BlockState::new(&block.genesis.state, &block.genesis.context);
+    measure_on(
+        &block.genesis.context,
+        Arc::new(block.genesis.state.clone()),
+        &block.txs,
+        workload,
+        threads,
+        repeat,
+        batch,
+        progress,
+    )
+}
+
+/// [`measure`] on any base state.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn measure_on<S: BaseState + Send + 'static>(
+    context: &BlockContext,
+    state: Arc<S>,
+    txs: &[Transaction],
+    workload: String,
+    threads: NonZeroUsize,
+    repeat: u64,
+    batch: Option<usize>,
+    progress: &ProgressBar,
+) -> Result<Measured> {
+    let vm = StarknetVm::try_new(context.clone()).context("the block's Starknet version")?;
+    let base = BlockState::new(&*state, context);
     let executor =
         Arc::new(ParallelExecutor::new(Config::new(threads)).context("starting workers")?);
     let shared_vm = Arc::new(vm.clone());
-    let shared_base: SharedStorage<StarknetVm> = Arc::new(SharedBlockState::new(
-        Arc::new(block.genesis.state.clone()),
-        &block.genesis.context,
-    ));
+    let shared_base: SharedStorage<StarknetVm> =
+        Arc::new(SharedBlockState::new(state.clone(), context));
     progress.set_message("sequential (traced)");
     let (reference, traces) = SequentialExecutor::new()
-        .execute_block_traced(&vm, &base, &block.txs)
+        .execute_block_traced(&vm, &base, txs)
         .context("sequential execution failed")?;
     progress.inc(1);
     let structure = ConflictStructure::from_traces(&traces);
@@ -110,7 +136,7 @@ pub(crate) fn measure(
     for _ in 0..repeat {
         let started = Instant::now();
         let output = SequentialExecutor::new()
-            .execute_block(&vm, &base, &block.txs)
+            .execute_block(&vm, &base, txs)
             .context("sequential execution failed")?;
         sequential_times.push(started.elapsed());
         drop(output);
@@ -125,7 +151,7 @@ pub(crate) fn measure(
         let elapsed = match batch {
             None => {
                 let parallel = executor
-                    .execute_block(&vm, &base, &block.txs)
+                    .execute_block(&vm, &base, txs)
                     .context("parallel execution failed")?;
                 let elapsed = started.elapsed();
                 identical &= parallel.output() == &reference;
@@ -140,7 +166,7 @@ pub(crate) fn measure(
                     None,
                     None,
                 );
-                for (k, chunk) in block.txs.chunks(batch).enumerate() {
+                for (k, chunk) in txs.chunks(batch).enumerate() {
                     if k >= 2 {
                         stream.wait_for((k - 1) * batch, Duration::from_secs(3600));
                     }
@@ -148,12 +174,12 @@ pub(crate) fn measure(
                         .add_txs(chunk.iter().cloned())
                         .context("adding transactions")?;
                 }
-                stream.wait_for(block.txs.len(), Duration::from_secs(3600));
+                stream.wait_for(txs.len(), Duration::from_secs(3600));
                 let output = stream.close().context("streamed execution failed")?;
                 let elapsed = started.elapsed();
                 identical &= output == reference;
                 stats = ExecutionStats::default();
-                stats.txs = block.txs.len();
+                stats.txs = txs.len();
                 stats.committed = output.included();
                 stats.threads = threads.get();
                 elapsed
@@ -184,7 +210,11 @@ pub(crate) fn measure(
     report.reverted = Some(count("reverted"));
     report.rejected = Some(count("rejected"));
     report.conflicts = Some(Conflicts::new(&structure, report.speedup, threads.get()));
-    Ok(Measured { report, identical })
+    Ok(Measured {
+        report,
+        identical,
+        reference,
+    })
 }
 
 /// Runs each executor `1 + 2 * repeat + 1` times: the progress bar's length.

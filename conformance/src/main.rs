@@ -8,6 +8,7 @@ mod classes;
 mod convert;
 mod output;
 mod reader;
+mod reexec;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -83,6 +84,18 @@ enum Command {
         #[command(flatten)]
         classes: ClassOptions,
     },
+    /// Executes a block with blockifier's sequential executor and writes it as Starknet's
+    /// re-execution file: blockifier's reads as the recorded state, its state diff as the
+    /// expected one (every transaction must be accepted; classes must be starkstm's builtins).
+    Reexec {
+        /// The block file (starkstm-block/2).
+        block: PathBuf,
+        /// Where to write the re-execution file.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        classes: ClassOptions,
+    },
     /// Times blockifier's sequential and concurrent executors on a block.
     Bench {
         /// The block file (starkstm-block/2).
@@ -120,6 +133,11 @@ fn run(cli: Cli) -> Result<()> {
             quiet,
             classes,
         } => exec(&block, &output, drop_os_contracts, quiet, &classes),
+        Command::Reexec {
+            block,
+            output,
+            classes,
+        } => reexec::write(&block, &output, &classes),
         Command::Bench {
             block,
             workers,

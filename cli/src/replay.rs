@@ -1,0 +1,200 @@
+//! `starkstm replay FILE`: a real block from Starknet's re-execution file, executed
+//! sequentially and in parallel on the reads it recorded, its state diff compared with the one
+//! the chain committed, entry by entry.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+use starkstm_engine::Config;
+use starkstm_replay::{compare, DiffEntry, ReexecutionFile, ReplayBlock};
+use starkstm_starknet::{Receipt, StateDiff, Status};
+
+use crate::report::Report;
+use crate::run::{measure_on, progress_bar, runs_per_measure};
+
+/// Arguments of `starkstm replay`.
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// The re-execution file (the JSON Starknet's `blockifier_reexecution` reads and writes).
+    file: PathBuf,
+    /// Worker threads of the parallel runs [default: available cores].
+    #[arg(long, value_parser = crate::parse_threads)]
+    threads: Option<NonZeroUsize>,
+    /// Timed runs of each executor; medians are reported.
+    #[arg(long, default_value_t = 1)]
+    repeat: u64,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The machine-readable report (`--json`).
+#[derive(Serialize)]
+struct ReplayReport<'a> {
+    file: String,
+    block_number: u64,
+    starknet_version: String,
+    txs: usize,
+    /// `match`, `mismatch` or `diverged` (a read outside the recorded ones).
+    verdict: &'static str,
+    /// Why execution diverged, naming the key (verdict `diverged`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    divergence: Option<String>,
+    parallel_equals_sequential: bool,
+    /// Entries of the chain's state diff.
+    expected_entries: usize,
+    /// Every entry in which starkstm's diff differs from the chain's.
+    differing: Vec<DiffEntry>,
+    receipts: &'a [Receipt],
+    /// The engine's figures, as `starkstm run --json` prints them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<&'a Report>,
+    load_secs: f64,
+}
+
+/// Exit status 0 when starkstm's state diff equals the committed one and the parallel run
+/// equals the sequential one; 1 when they differ or execution read outside the recorded
+/// state; 2 when the file cannot be read or converted.
+pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let block = match ReexecutionFile::read(&args.file)
+        .map_err(starkstm_replay::ReplayError::from)
+        .and_then(ReplayBlock::new)
+    {
+        Ok(block) => block,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let load_secs = started.elapsed().as_secs_f64();
+    let threads = args.threads.unwrap_or_else(|| Config::default().threads());
+    let number = block.context.block_number;
+    let expected_entries = starkstm_replay::diff::committed_len(&block.expected);
+    let state = Arc::new(block.state);
+    let progress = progress_bar(runs_per_measure(args.repeat), args.json);
+    let label = format!("block {number} ({})", args.file.display());
+    let measured = measure_on(
+        &block.context,
+        state.clone(),
+        &block.txs,
+        label,
+        threads,
+        args.repeat,
+        None,
+        &progress,
+    );
+    progress.finish_and_clear();
+    let mut report = ReplayReport {
+        file: args.file.display().to_string(),
+        block_number: number,
+        starknet_version: block.context.starknet_version.to_string(),
+        txs: block.txs.len(),
+        verdict: "diverged",
+        divergence: None,
+        parallel_equals_sequential: false,
+        expected_entries,
+        differing: Vec::new(),
+        receipts: &[],
+        engine: None,
+        load_secs,
+    };
+    let measured = match measured {
+        Ok(measured) => measured,
+        Err(error) => {
+            report.divergence = Some(format!("{error:#}"));
+            return finish(&report, args.json);
+        }
+    };
+    let diff = StateDiff::from_changes(measured.reference.state_changes(), &*state, &block.context);
+    report.parallel_equals_sequential = measured.identical;
+    report.receipts = measured.reference.outputs();
+    report.engine = Some(&measured.report);
+    match diff {
+        Ok((diff, _)) => {
+            report.differing = compare(&block.expected, &diff);
+            report.verdict = if report.differing.is_empty() {
+                "match"
+            } else {
+                "mismatch"
+            };
+        }
+        Err(error) => {
+            report.divergence = Some(format!("building the state diff: {}", error.0));
+        }
+    }
+    finish(&report, args.json)
+}
+
+fn finish(report: &ReplayReport<'_>, json: bool) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        print_text(report);
+    }
+    Ok(
+        if report.verdict == "match" && report.parallel_equals_sequential {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
+}
+
+fn print_text(r: &ReplayReport<'_>) {
+    println!(
+        "block        {} (Starknet {}), {} transactions, from {} (loaded in {:.3} s)",
+        r.block_number, r.starknet_version, r.txs, r.file, r.load_secs
+    );
+    for (i, receipt) in r.receipts.iter().enumerate() {
+        let reason = match &receipt.status {
+            Status::Succeeded => String::new(),
+            Status::Reverted(why) | Status::Rejected(why) => {
+                format!("  {}", why.lines().next().unwrap_or(""))
+            }
+        };
+        println!(
+            "tx {i:>4} {:#x} {:<9} fee {:>20} l1 {:>6} l1_data {:>6} l2 {:>10}{reason}",
+            receipt.tx_hash.0,
+            receipt.status.kind(),
+            receipt.actual_fee,
+            receipt.gas.l1_gas,
+            receipt.gas.l1_data_gas,
+            receipt.gas.l2_gas,
+        );
+    }
+    if let Some(engine) = r.engine {
+        engine.print_text();
+    }
+    match r.verdict {
+        "match" => println!(
+            "verdict      the state diff equals the chain's ({} entries){}",
+            r.expected_entries,
+            if r.parallel_equals_sequential {
+                "; parallel equals sequential"
+            } else {
+                "; but the PARALLEL RUN DIFFERS from the sequential one"
+            }
+        ),
+        "mismatch" => {
+            println!(
+                "verdict      MISMATCH: {} entries differ from the chain's diff ({} entries)",
+                r.differing.len(),
+                r.expected_entries
+            );
+            for entry in &r.differing {
+                println!("  {entry}");
+            }
+        }
+        _ => println!(
+            "verdict      DIVERGED: {}",
+            r.divergence.as_deref().unwrap_or("execution failed")
+        ),
+    }
+}

@@ -1,0 +1,187 @@
+//! Starknet's re-execution file: everything one block read before it ran, the block, and the
+//! state diff the chain committed. This is the JSON `blockifier_reexecution` (in
+//! starkware-libs/sequencer) writes and reads; its field names and encodings are the
+//! ecosystem's serde forms (`starknet_api`'s transactions and block info, hex felts):
+//!
+//! ```text
+//! { "serializable_data_prev_block": {
+//!     "state_maps": { "nonces": {address: nonce}, "class_hashes": {address: class hash},
+//!                     "storage": {address: {key: value}},
+//!                     "compiled_class_hashes": {class hash: compiled class hash},
+//!                     "declared_contracts": {class hash: bool} },
+//!     "contract_class_mapping": {class hash: class} },
+//!   "serializable_data_next_block": {
+//!     "block_info_next_block": BlockInfo, "starknet_version": "0.14.2",
+//!     "transactions_next_block": [[Transaction, hash], ...],
+//!     "state_diff_next_block": { "address_to_class_hash", "address_to_nonce",
+//!                                "storage_updates": {address: {key: value}},
+//!                                "class_hash_to_compiled_class_hash" },
+//!     "declared_classes": {class hash: class} },
+//!   "chain_id": "SN_MAIN", "old_block_hash": "0x..." }
+//! ```
+//!
+//! A class is a Sierra class as RPC nodes return it (its ABI a JSON string) or a Cairo 0 class.
+//! Newer versions of the tool name the two halves `serializable_data_base_block` /
+//! `serializable_data_reexecuted_block` (and `reexecuted_block_info`, …); both spellings load.
+//! The one extension starkstm reads is `fee_token_addresses`, for chains other than Starknet's
+//! own (whose fee tokens are known); the tool ignores it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use starkstm_starknet::input::read_regular_file;
+use starkstm_starknet::starknet_api::block::{BlockHash, BlockInfo, StarknetVersion};
+use starkstm_starknet::starknet_api::core::{
+    ChainId, ClassHash, CompiledClassHash, ContractAddress, Nonce,
+};
+use starkstm_starknet::starknet_api::state::StorageKey;
+use starkstm_starknet::starknet_api::transaction::{Transaction, TransactionHash};
+use starkstm_starknet::Felt;
+
+/// The largest re-execution file read (classes make them large: a few MB is usual).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Why a re-execution file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a re-execution file.
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// Where serde stopped.
+        line: usize,
+        /// Where serde stopped.
+        column: usize,
+        /// What it expected.
+        message: String,
+    },
+}
+
+/// A whole re-execution file.
+#[derive(Debug, Deserialize)]
+pub struct ReexecutionFile {
+    /// What the block read before it ran.
+    #[serde(alias = "serializable_data_base_block")]
+    pub serializable_data_prev_block: PrevBlock,
+    /// The block and the diff the chain committed.
+    #[serde(alias = "serializable_data_reexecuted_block")]
+    pub serializable_data_next_block: NextBlock,
+    /// The chain (part of every transaction hash; selects the fee tokens).
+    pub chain_id: ChainId,
+    /// The hash of block `number - 10`, which pre-processing writes into contract `0x1`.
+    pub old_block_hash: BlockHash,
+    /// starkstm's extension: the fee tokens of a chain other than Starknet's own.
+    #[serde(default)]
+    pub fee_token_addresses: Option<FeeTokenAddresses>,
+}
+
+/// The fee tokens of a chain.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct FeeTokenAddresses {
+    /// STRK: what V3 transactions pay in.
+    pub strk_fee_token_address: ContractAddress,
+    /// ETH.
+    pub eth_fee_token_address: ContractAddress,
+}
+
+/// The state before the block, as far as the block read it.
+#[derive(Debug, Deserialize)]
+pub struct PrevBlock {
+    /// Every value the block read, at its value before the block.
+    pub state_maps: StateMaps,
+    /// The classes the block ran, by class hash.
+    pub contract_class_mapping: HashMap<ClassHash, Box<RawValue>>,
+}
+
+/// Values read from the state before the block.
+#[derive(Debug, Default, Deserialize)]
+pub struct StateMaps {
+    /// Nonces.
+    pub nonces: HashMap<ContractAddress, Nonce>,
+    /// The class deployed at an address (zero: none).
+    pub class_hashes: HashMap<ContractAddress, ClassHash>,
+    /// Storage, by contract then key.
+    pub storage: HashMap<ContractAddress, HashMap<StorageKey, Felt>>,
+    /// Compiled class hashes of classes (zero: not declared).
+    pub compiled_class_hashes: HashMap<ClassHash, CompiledClassHash>,
+    /// Whether a class was declared.
+    pub declared_contracts: HashMap<ClassHash, bool>,
+}
+
+/// The block.
+#[derive(Debug, Deserialize)]
+pub struct NextBlock {
+    /// Number, timestamp, sequencer, gas prices, data availability.
+    #[serde(alias = "reexecuted_block_info")]
+    pub block_info_next_block: BlockInfo,
+    /// The protocol version (selects the versioned constants).
+    pub starknet_version: StarknetVersion,
+    /// The transactions, in block order, with the chain's hashes.
+    #[serde(alias = "reexecuted_block_transactions")]
+    pub transactions_next_block: Vec<(Transaction, TransactionHash)>,
+    /// The state diff the chain committed.
+    #[serde(alias = "reexecuted_block_state_diff")]
+    pub state_diff_next_block: CommittedDiff,
+    /// The classes the block declares, by class hash.
+    pub declared_classes: HashMap<ClassHash, Box<RawValue>>,
+}
+
+/// A state diff as the chain commits it.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct CommittedDiff {
+    /// Contracts deployed or whose class was replaced.
+    pub address_to_class_hash: HashMap<ContractAddress, ClassHash>,
+    /// New nonces.
+    pub address_to_nonce: HashMap<ContractAddress, Nonce>,
+    /// Storage written, by contract then key.
+    pub storage_updates: HashMap<ContractAddress, HashMap<StorageKey, Felt>>,
+    /// Classes declared, with their compiled class hashes.
+    pub class_hash_to_compiled_class_hash: HashMap<ClassHash, CompiledClassHash>,
+}
+
+impl ReexecutionFile {
+    /// Reads and parses the file at `path` (a regular file of at most [`MAX_FILE_BYTES`]).
+    pub fn read(path: &Path) -> Result<ReexecutionFile, FileError> {
+        let text = read_regular_file(path, MAX_FILE_BYTES).map_err(|source| FileError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        ReexecutionFile::parse(&text, path)
+    }
+
+    /// Parses `text`, naming `path` in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<ReexecutionFile, FileError> {
+        serde_json::from_str(text).map_err(|e| FileError::Malformed {
+            path: path.display().to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: short(&e.to_string()),
+        })
+    }
+}
+
+/// `message` without serde's trailing position, cut to 300 characters.
+fn short(message: &str) -> String {
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head);
+    if message.chars().count() > 300 {
+        let mut cut: String = message.chars().take(300).collect();
+        cut.push('…');
+        cut
+    } else {
+        message.to_string()
+    }
+}

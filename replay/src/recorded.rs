@@ -1,0 +1,168 @@
+//! [`RecordedState`]: a [`BaseState`] that holds only what a block read, so a read outside it
+//! is an error naming the key — where starkstm's execution left the chain's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
+use starkstm_starknet::starknet_api::state::StorageKey;
+use starkstm_starknet::{BaseState, BaseStateError, ContractClass, Felt};
+
+use crate::file::StateMaps;
+use crate::ReplayError;
+
+/// The state before a block, as far as the block read it.
+#[derive(Debug, Default)]
+pub struct RecordedState {
+    storage: HashMap<(ContractAddress, StorageKey), Felt>,
+    nonces: HashMap<ContractAddress, Nonce>,
+    class_hashes: HashMap<ContractAddress, ClassHash>,
+    compiled_class_hashes: HashMap<ClassHash, CompiledClassHash>,
+    declared: HashMap<ClassHash, bool>,
+    classes: HashMap<ClassHash, Arc<ContractClass>>,
+}
+
+impl RecordedState {
+    /// The recorded reads `maps` and the classes `classes` (each loaded and compiled now, and
+    /// checked to hash to the class hash it is filed under).
+    pub fn new(
+        maps: StateMaps,
+        classes: &HashMap<ClassHash, Box<RawValue>>,
+    ) -> Result<RecordedState, ReplayError> {
+        let mut loaded = HashMap::with_capacity(classes.len());
+        for (hash, raw) in classes {
+            loaded.insert(*hash, load_class(*hash, raw)?);
+        }
+        let storage = maps
+            .storage
+            .into_iter()
+            .flat_map(|(address, slots)| {
+                slots
+                    .into_iter()
+                    .map(move |(key, value)| ((address, key), value))
+            })
+            .collect();
+        Ok(RecordedState {
+            storage,
+            nonces: maps.nonces,
+            class_hashes: maps.class_hashes,
+            compiled_class_hashes: maps.compiled_class_hashes,
+            declared: maps.declared_contracts,
+            classes: loaded,
+        })
+    }
+
+    /// How many values and classes it holds: (storage slots, nonces, deployed contracts,
+    /// classes).
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        (
+            self.storage.len(),
+            self.nonces.len(),
+            self.class_hashes.len(),
+            self.classes.len(),
+        )
+    }
+
+    /// Whether the class is known to be undeclared before the block.
+    fn undeclared(&self, class: ClassHash) -> bool {
+        self.declared.get(&class) == Some(&false)
+            || self.compiled_class_hashes.get(&class) == Some(&CompiledClassHash::default())
+    }
+}
+
+/// Loads the class filed under `hash`: a Sierra class (its ABI a JSON string or an array),
+/// compiled to CASM. A Cairo 0 class is an error naming it.
+pub fn load_class(hash: ClassHash, raw: &RawValue) -> Result<Arc<ContractClass>, ReplayError> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        program: Option<serde::de::IgnoredAny>,
+    }
+    let probe: Probe = serde_json::from_str(raw.get()).map_err(|e| ReplayError::Class {
+        hash: hash.0,
+        message: format!("not a class: {e}"),
+    })?;
+    if probe.program.is_some() {
+        return Err(ReplayError::Class {
+            hash: hash.0,
+            message: "a Cairo 0 class, which starkstm cannot execute yet".to_string(),
+        });
+    }
+    let (computed, class) =
+        ContractClass::from_sierra_json(raw.get()).map_err(|e| ReplayError::Class {
+            hash: hash.0,
+            message: e.to_string(),
+        })?;
+    if computed != hash {
+        return Err(ReplayError::Class {
+            hash: hash.0,
+            message: format!(
+                "its Sierra hashes to {:#x}, not to the hash it is filed under",
+                computed.0
+            ),
+        });
+    }
+    Ok(Arc::new(class))
+}
+
+fn missing(what: String) -> BaseStateError {
+    BaseStateError(format!(
+        "the re-execution file records no read of {what}: execution left the chain's"
+    ))
+}
+
+impl BaseState for RecordedState {
+    fn storage_at(
+        &self,
+        address: ContractAddress,
+        key: StorageKey,
+    ) -> Result<Felt, BaseStateError> {
+        self.storage.get(&(address, key)).copied().ok_or_else(|| {
+            missing(format!(
+                "storage key {:#x} of contract {:#x}",
+                key.0.key(),
+                address.0.key()
+            ))
+        })
+    }
+
+    fn nonce_at(&self, address: ContractAddress) -> Result<Nonce, BaseStateError> {
+        self.nonces
+            .get(&address)
+            .copied()
+            .ok_or_else(|| missing(format!("the nonce of {:#x}", address.0.key())))
+    }
+
+    fn class_hash_at(&self, address: ContractAddress) -> Result<ClassHash, BaseStateError> {
+        self.class_hashes
+            .get(&address)
+            .copied()
+            .ok_or_else(|| missing(format!("the class hash at {:#x}", address.0.key())))
+    }
+
+    fn compiled_class_hash(&self, class: ClassHash) -> Result<CompiledClassHash, BaseStateError> {
+        if let Some(hash) = self.compiled_class_hashes.get(&class) {
+            return Ok(*hash);
+        }
+        if let Some(loaded) = self.classes.get(&class) {
+            return Ok(loaded.compiled_class_hash());
+        }
+        if self.undeclared(class) {
+            return Ok(CompiledClassHash::default());
+        }
+        Err(missing(format!(
+            "the compiled class hash of {:#x}",
+            class.0
+        )))
+    }
+
+    fn class(&self, class: ClassHash) -> Result<Option<Arc<ContractClass>>, BaseStateError> {
+        if let Some(loaded) = self.classes.get(&class) {
+            return Ok(Some(loaded.clone()));
+        }
+        if self.undeclared(class) {
+            return Ok(None);
+        }
+        Err(missing(format!("class {:#x}", class.0)))
+    }
+}
