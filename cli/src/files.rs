@@ -92,6 +92,12 @@ pub(crate) struct ExecArgs {
     /// Where to write the output file (receipts and state diff).
     #[arg(long, short)]
     output: PathBuf,
+    /// Also write the block as Starknet's re-execution file (what a sequential run read, the
+    /// classes it ran as Sierra, its state diff as the committed one), which `starkstm replay`
+    /// and Starknet's own re-execution tool read. Its classes must have Sierra (our builtins
+    /// and inline Sierra classes do).
+    #[arg(long)]
+    reexecution_file: Option<PathBuf>,
 }
 
 pub(crate) fn exec(args: &ExecArgs) -> Result<ExitCode> {
@@ -128,6 +134,31 @@ pub(crate) fn exec(args: &ExecArgs) -> Result<ExitCode> {
         elapsed.as_secs_f64() * 1e3,
         args.output.display()
     );
+    if let Some(path) = &args.reexecution_file {
+        let sierra: std::collections::HashMap<_, _> = starkstm_starknet::contracts::ALL
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    starkstm_starknet::class::sierra_class_hash(c.sierra).ok()?,
+                    c.sierra,
+                ))
+            })
+            .collect();
+        let file = starkstm_replay::record_block(
+            &block.genesis.context,
+            &block.genesis.state,
+            &block.txs,
+            |hash| {
+                sierra
+                    .get(&hash)
+                    .and_then(|json| starkstm_replay::node_class_json(json).ok())
+            },
+        )
+        .context("recording the re-execution file")?;
+        std::fs::write(path, file.to_json() + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -395,3 +395,97 @@ fn run_streams_in_batches_with_identical_outputs() {
     assert_eq!(json["txs"], 60);
     assert!(json["workload"].as_str().unwrap().contains("batches of 7"));
 }
+
+#[test]
+fn replay_exits_0_on_a_match_1_on_a_mismatch_or_divergence_and_2_on_a_bad_file() {
+    let dir = temp_dir("replay");
+    let block = dir.join("block.json");
+    let reexec = dir.join("reexec.json");
+    let out = starkstm(&[
+        "gen",
+        "--workload",
+        "mix",
+        "--txs",
+        "12",
+        "--accounts",
+        "20",
+        "-o",
+        block.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = starkstm(&[
+        "exec",
+        block.to_str().unwrap(),
+        "--sequential",
+        "-o",
+        dir.join("out.json").to_str().unwrap(),
+        "--reexecution-file",
+        reexec.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replay =
+        |path: &std::path::Path| starkstm(&["replay", path.to_str().unwrap(), "--threads", "2"]);
+    let out = replay(&reexec);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("the state diff equals the chain's")
+            && text.contains("parallel equals sequential"),
+        "{text}"
+    );
+    let json = std::fs::read_to_string(&reexec).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // A wrong committed value: exit 1, the entry listed.
+    let mut wrong = value.clone();
+    let updates = wrong["serializable_data_next_block"]["state_diff_next_block"]["storage_updates"]
+        .as_object_mut()
+        .unwrap();
+    let (address, slots) = updates.iter_mut().next().unwrap();
+    let address = address.clone();
+    let (key, v) = slots.as_object_mut().unwrap().iter_mut().next().unwrap();
+    let key = key.clone();
+    *v = serde_json::Value::from("0x123456789");
+    let path = dir.join("wrong.json");
+    std::fs::write(&path, wrong.to_string()).unwrap();
+    let out = replay(&path);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("MISMATCH: 1 entries differ")
+            && text.contains(&format!("storage {address} key {key}: chain 0x123456789")),
+        "{text}"
+    );
+    // A read the file does not hold: exit 1, the key named.
+    let storage = value["serializable_data_prev_block"]["state_maps"]["storage"]
+        .as_object_mut()
+        .unwrap();
+    let token = "0x4718";
+    let slots = storage[token].as_object_mut().unwrap();
+    let dropped = slots.keys().next().unwrap().clone();
+    slots.remove(&dropped);
+    let path = dir.join("missing.json");
+    std::fs::write(&path, value.to_string()).unwrap();
+    let out = replay(&path);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("DIVERGED") && text.contains(&dropped),
+        "{text}"
+    );
+    // A truncated file: exit 2, one line naming it.
+    let path = dir.join("cut.json");
+    std::fs::write(&path, &json[..json.len() / 3]).unwrap();
+    let out = replay(&path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cut.json: line"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

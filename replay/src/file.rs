@@ -29,8 +29,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use starkstm_starknet::class::abi_string;
 use starkstm_starknet::input::read_regular_file;
 use starkstm_starknet::starknet_api::block::{BlockHash, BlockInfo, StarknetVersion};
 use starkstm_starknet::starknet_api::core::{
@@ -38,7 +39,7 @@ use starkstm_starknet::starknet_api::core::{
 };
 use starkstm_starknet::starknet_api::state::StorageKey;
 use starkstm_starknet::starknet_api::transaction::{Transaction, TransactionHash};
-use starkstm_starknet::Felt;
+use starkstm_starknet::{ClassError, Felt, StateDiff};
 
 /// The largest re-execution file read (classes make them large: a few MB is usual).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
@@ -70,7 +71,7 @@ pub enum FileError {
 }
 
 /// A whole re-execution file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct ReexecutionFile {
     /// What the block read before it ran.
     #[serde(alias = "serializable_data_base_block")]
@@ -83,12 +84,12 @@ pub struct ReexecutionFile {
     /// The hash of block `number - 10`, which pre-processing writes into contract `0x1`.
     pub old_block_hash: BlockHash,
     /// starkstm's extension: the fee tokens of a chain other than Starknet's own.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_token_addresses: Option<FeeTokenAddresses>,
 }
 
 /// The fee tokens of a chain.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct FeeTokenAddresses {
     /// STRK: what V3 transactions pay in.
     pub strk_fee_token_address: ContractAddress,
@@ -97,7 +98,7 @@ pub struct FeeTokenAddresses {
 }
 
 /// The state before the block, as far as the block read it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct PrevBlock {
     /// Every value the block read, at its value before the block.
     pub state_maps: StateMaps,
@@ -106,7 +107,7 @@ pub struct PrevBlock {
 }
 
 /// Values read from the state before the block.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct StateMaps {
     /// Nonces.
     pub nonces: HashMap<ContractAddress, Nonce>,
@@ -121,7 +122,7 @@ pub struct StateMaps {
 }
 
 /// The block.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct NextBlock {
     /// Number, timestamp, sequencer, gas prices, data availability.
     #[serde(alias = "reexecuted_block_info")]
@@ -139,7 +140,7 @@ pub struct NextBlock {
 }
 
 /// A state diff as the chain commits it.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct CommittedDiff {
     /// Contracts deployed or whose class was replaced.
     pub address_to_class_hash: HashMap<ContractAddress, ClassHash>,
@@ -151,7 +152,53 @@ pub struct CommittedDiff {
     pub class_hash_to_compiled_class_hash: HashMap<ClassHash, CompiledClassHash>,
 }
 
+impl CommittedDiff {
+    /// A starkstm state diff in the chain's form.
+    pub fn from_state_diff(diff: &StateDiff) -> CommittedDiff {
+        let mut out = CommittedDiff::default();
+        for ((address, key), value) in &diff.storage {
+            out.storage_updates
+                .entry(*address)
+                .or_default()
+                .insert(*key, *value);
+        }
+        out.address_to_nonce = diff.nonces.iter().map(|(a, n)| (*a, *n)).collect();
+        out.address_to_class_hash = diff.class_hashes.iter().map(|(a, c)| (*a, *c)).collect();
+        out.class_hash_to_compiled_class_hash = diff
+            .declared_classes
+            .iter()
+            .map(|(c, h)| (*c, *h))
+            .collect();
+        out
+    }
+}
+
+/// A compiler's Sierra class JSON as a node returns it (and as the file holds it): the program,
+/// the version, the entry points and the ABI as the string the class hash covers (an array ABI
+/// in the form Starknet hashes), no debug info.
+pub fn node_class_json(sierra_json: &str) -> Result<Box<RawValue>, ClassError> {
+    #[derive(Deserialize, Serialize)]
+    struct Node {
+        sierra_program: Box<RawValue>,
+        contract_class_version: Box<RawValue>,
+        entry_points_by_type: Box<RawValue>,
+        #[serde(skip_deserializing)]
+        abi: String,
+    }
+    let mut node: Node = serde_json::from_str(sierra_json)
+        .map_err(|e| ClassError::Invalid(format!("not a Sierra class: {e}")))?;
+    node.abi = abi_string(sierra_json)?;
+    let text = serde_json::to_string(&node)
+        .map_err(|e| ClassError::Invalid(format!("cannot write the class: {e}")))?;
+    RawValue::from_string(text).map_err(|e| ClassError::Invalid(e.to_string()))
+}
+
 impl ReexecutionFile {
+    /// The file as JSON (two-space indented, as Starknet's tool writes it).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a re-execution file serializes")
+    }
+
     /// Reads and parses the file at `path` (a regular file of at most [`MAX_FILE_BYTES`]).
     pub fn read(path: &Path) -> Result<ReexecutionFile, FileError> {
         let text = read_regular_file(path, MAX_FILE_BYTES).map_err(|source| FileError::Io {

@@ -1,7 +1,7 @@
 //! Replays real Starknet blocks on starkstm, and checks the result against the state diff the
 //! chain committed.
 //!
-//! The input is Starknet's re-execution file ([`file`]): every value the block read before it
+//! The input is Starknet's re-execution file ([`file`](mod@file)): every value the block read before it
 //! ran, its classes, the block (context and transactions, with the chain's hashes) and the
 //! committed diff. [`ReplayBlock::new`] turns it into what starkstm executes: a
 //! [`BlockContext`](starkstm_starknet::BlockContext), the transactions (each hash recomputed
@@ -16,11 +16,13 @@
 pub mod convert;
 pub mod diff;
 pub mod file;
+pub mod record;
 pub mod recorded;
 
 pub use convert::ReplayBlock;
 pub use diff::{compare, DiffEntry, EntryKind};
-pub use file::{CommittedDiff, FileError, ReexecutionFile};
+pub use file::{node_class_json, CommittedDiff, FileError, ReexecutionFile, StateMaps};
+pub use record::{record_block, RecordError, RecordingState};
 pub use recorded::RecordedState;
 
 use starkstm_starknet::Felt;
