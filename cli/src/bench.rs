@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
-use crate::run::{measure, progress_bar, runs_per_measure};
+use crate::run::{measure, progress_bar, runs_per_measure, Plan};
 
 /// Arguments of `starkstm bench`.
 #[derive(Debug, Args)]
@@ -88,11 +88,13 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<ExitCode> {
         for t in &threads {
             let m = measure(
                 &block,
-                workload.to_string(),
-                *t,
-                args.repeat,
-                None,
-                &progress,
+                Plan {
+                    workload: workload.to_string(),
+                    threads: *t,
+                    repeat: args.repeat,
+                    batch: None,
+                    progress: &progress,
+                },
             )?;
             let r = &m.report;
             rows.push(Row {

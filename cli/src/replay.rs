@@ -16,7 +16,7 @@ use starkstm_replay::{compare, DiffEntry, ReexecutionFile, ReplayBlock};
 use starkstm_starknet::{Receipt, StateDiff, Status};
 
 use crate::report::Report;
-use crate::run::{measure_on, progress_bar, runs_per_measure};
+use crate::run::{measure_on, progress_bar, runs_per_measure, Plan};
 
 /// Arguments of `starkstm replay`.
 #[derive(Debug, Args)]
@@ -84,11 +84,13 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
         &block.context,
         state.clone(),
         &block.txs,
-        label,
-        threads,
-        args.repeat,
-        None,
-        &progress,
+        Plan {
+            workload: label,
+            threads,
+            repeat: args.repeat,
+            batch: None,
+            progress: &progress,
+        },
     );
     progress.finish_and_clear();
     let mut report = ReplayReport {

@@ -86,38 +86,39 @@ pub(crate) struct Measured {
 /// Runs `block` sequentially (traced once, then `repeat` times) and in parallel (one warm-up,
 /// then `repeat` times), compares every parallel output with the sequential one and measures
 /// the block's conflict structure.
-pub(crate) fn measure(
-    block: &StarknetBlock,
-    workload: String,
-    threads: NonZeroUsize,
-    repeat: u64,
-    batch: Option<usize>,
-    progress: &ProgressBar,
-) -> Result<Measured> {
+pub(crate) fn measure(block: &StarknetBlock, plan: Plan<'_>) -> Result<Measured> {
     measure_on(
         &block.genesis.context,
         Arc::new(block.genesis.state.clone()),
         &block.txs,
+        plan,
+    )
+}
+
+/// How [`measure`] runs: the report's label, the threads, the timed runs of each executor,
+/// the streaming batch (none: the whole block at once) and the progress bar.
+pub(crate) struct Plan<'a> {
+    pub(crate) workload: String,
+    pub(crate) threads: NonZeroUsize,
+    pub(crate) repeat: u64,
+    pub(crate) batch: Option<usize>,
+    pub(crate) progress: &'a ProgressBar,
+}
+
+/// [`measure`] on any base state.
+pub(crate) fn measure_on<S: BaseState + Send + 'static>(
+    context: &BlockContext,
+    state: Arc<S>,
+    txs: &[Transaction],
+    plan: Plan<'_>,
+) -> Result<Measured> {
+    let Plan {
         workload,
         threads,
         repeat,
         batch,
         progress,
-    )
-}
-
-/// [`measure`] on any base state.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn measure_on<S: BaseState + Send + 'static>(
-    context: &BlockContext,
-    state: Arc<S>,
-    txs: &[Transaction],
-    workload: String,
-    threads: NonZeroUsize,
-    repeat: u64,
-    batch: Option<usize>,
-    progress: &ProgressBar,
-) -> Result<Measured> {
+    } = plan;
     let vm = StarknetVm::try_new(context.clone()).context("the block's Starknet version")?;
     let base = BlockState::new(&*state, context);
     let executor =
@@ -287,11 +288,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let measured = measure(
         &block,
-        workload,
-        threads,
-        args.repeat,
-        args.batch.map(|b| b as usize),
-        &progress,
+        Plan {
+            workload,
+            threads,
+            repeat: args.repeat,
+            batch: args.batch.map(|b| b as usize),
+            progress: &progress,
+        },
     )?;
     progress.finish_and_clear();
     if args.json {

@@ -11,9 +11,6 @@ use anyhow::{anyhow, bail, Context, Result};
 use blockifier::blockifier::transaction_executor::TransactionExecutor;
 use serde_json::{json, Map, Value};
 use starknet_api::core::{ChainId, ClassHash};
-use starknet_api::transaction::{
-    DeclareTransaction, DeployAccountTransaction, InvokeTransaction, Transaction as ApiTransaction,
-};
 use starkstm_starknet::{Felt, Transaction};
 
 use crate::{convert, guarded, prepare, sequential_config, ClassOptions};
@@ -62,17 +59,6 @@ fn flattened(sierra: &str) -> Result<Value> {
     }
     out.insert("abi".to_string(), Value::String(abi));
     Ok(Value::Object(out))
-}
-
-fn api_transaction(tx: &Transaction) -> ApiTransaction {
-    match tx {
-        Transaction::Invoke(t) => ApiTransaction::Invoke(InvokeTransaction::V3(t.tx.clone())),
-        Transaction::DeployAccount(t) => {
-            ApiTransaction::DeployAccount(DeployAccountTransaction::V3(t.tx.clone()))
-        }
-        Transaction::Declare(t) => ApiTransaction::Declare(DeclareTransaction::V3(t.tx.clone())),
-        Transaction::L1Handler(t) => ApiTransaction::L1Handler(t.tx.clone()),
-    }
 }
 
 /// Runs the block file at `path` on blockifier and writes its re-execution file to `out`.
@@ -164,7 +150,7 @@ pub fn write(path: &Path, out: &Path, options: &ClassOptions) -> Result<()> {
         .iter()
         .map(|tx| {
             Ok(json!([
-                serde_json::to_value(api_transaction(tx))?,
+                serde_json::to_value(tx.to_api())?,
                 hex(&tx.hash().0)
             ]))
         })

@@ -13,9 +13,6 @@ use starkstm_starknet::starknet_api::core::{
     ChainId, ClassHash, CompiledClassHash, ContractAddress, Nonce,
 };
 use starkstm_starknet::starknet_api::state::StorageKey;
-use starkstm_starknet::starknet_api::transaction::{
-    DeclareTransaction, DeployAccountTransaction, InvokeTransaction, Transaction as ApiTransaction,
-};
 use starkstm_starknet::{
     BaseState, BaseStateError, BlockContext, ContractClass, Felt, GasPrices, Transaction,
 };
@@ -124,17 +121,6 @@ fn vector(prices: &GasPrices) -> Result<GasPriceVector, ReplayError> {
     })
 }
 
-fn api_transaction(tx: &Transaction) -> ApiTransaction {
-    match tx {
-        Transaction::Invoke(t) => ApiTransaction::Invoke(InvokeTransaction::V3(t.tx.clone())),
-        Transaction::DeployAccount(t) => {
-            ApiTransaction::DeployAccount(DeployAccountTransaction::V3(t.tx.clone()))
-        }
-        Transaction::Declare(t) => ApiTransaction::Declare(DeclareTransaction::V3(t.tx.clone())),
-        Transaction::L1Handler(t) => ApiTransaction::L1Handler(t.tx.clone()),
-    }
-}
-
 impl ReexecutionFile {
     /// The re-execution file of the block `txs` under `context`: `reads` the values it read
     /// before it ran, `classes` the classes it ran and `declared` those it declares (each as
@@ -172,10 +158,7 @@ impl ReexecutionFile {
             serializable_data_next_block: NextBlock {
                 block_info_next_block: info,
                 starknet_version: context.starknet_version,
-                transactions_next_block: txs
-                    .iter()
-                    .map(|tx| (api_transaction(tx), tx.hash()))
-                    .collect(),
+                transactions_next_block: txs.iter().map(|tx| (tx.to_api(), tx.hash())).collect(),
                 state_diff_next_block: expected,
                 declared_classes: declared,
             },

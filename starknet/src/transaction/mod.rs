@@ -168,6 +168,20 @@ impl Transaction {
         }
     }
 
+    /// The transaction as `starknet_api`'s (what its serde form and its hash are defined on).
+    pub fn to_api(&self) -> ApiTransaction {
+        match self {
+            Transaction::Invoke(t) => ApiTransaction::Invoke(InvokeTransaction::V3(t.tx.clone())),
+            Transaction::DeployAccount(t) => {
+                ApiTransaction::DeployAccount(DeployAccountTransaction::V3(t.tx.clone()))
+            }
+            Transaction::Declare(t) => {
+                ApiTransaction::Declare(DeclareTransaction::V3(t.tx.clone()))
+            }
+            Transaction::L1Handler(t) => ApiTransaction::L1Handler(t.tx.clone()),
+        }
+    }
+
     /// The account that sends it (the contract, for an L1 handler).
     pub fn sender(&self) -> ContractAddress {
         match self {
