@@ -15,7 +15,7 @@ use starkstm_engine::Config;
 use starkstm_replay::{compare, DiffEntry, ReexecutionFile, ReplayBlock};
 use starkstm_starknet::{Receipt, StateDiff, Status};
 
-use crate::report::Report;
+use crate::report::{emit, line, Report};
 use crate::run::{measure_on, progress_bar, runs_per_measure, Plan};
 
 /// Arguments of `starkstm replay`.
@@ -136,9 +136,9 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
 
 fn finish(report: &ReplayReport<'_>, json: bool) -> Result<ExitCode> {
     if json {
-        println!("{}", serde_json::to_string(report)?);
+        emit(&(serde_json::to_string(report)? + "\n"));
     } else {
-        print_text(report);
+        emit(&text(report));
     }
     Ok(
         if report.verdict == "match" && report.parallel_equals_sequential {
@@ -149,10 +149,16 @@ fn finish(report: &ReplayReport<'_>, json: bool) -> Result<ExitCode> {
     )
 }
 
-fn print_text(r: &ReplayReport<'_>) {
-    println!(
+fn text(r: &ReplayReport<'_>) -> String {
+    let mut buf = String::new();
+    line!(
+        buf,
         "block        {} (Starknet {}), {} transactions, from {} (loaded in {:.3} s)",
-        r.block_number, r.starknet_version, r.txs, r.file, r.load_secs
+        r.block_number,
+        r.starknet_version,
+        r.txs,
+        r.file,
+        r.load_secs
     );
     for (i, receipt) in r.receipts.iter().enumerate() {
         let reason = match &receipt.status {
@@ -161,7 +167,8 @@ fn print_text(r: &ReplayReport<'_>) {
                 format!("  {}", why.lines().next().unwrap_or(""))
             }
         };
-        println!(
+        line!(
+            buf,
             "tx {i:>4} {:#x} {:<9} fee {:>20} l1 {:>6} l1_data {:>6} l2 {:>10}{reason}",
             receipt.tx_hash.0,
             receipt.status.kind(),
@@ -172,10 +179,11 @@ fn print_text(r: &ReplayReport<'_>) {
         );
     }
     if let Some(engine) = r.engine {
-        engine.print_text();
+        buf.push_str(&engine.text());
     }
     match r.verdict {
-        "match" => println!(
+        "match" => line!(
+            buf,
             "verdict      the state diff equals the chain's ({} entries){}",
             r.expected_entries,
             if r.parallel_equals_sequential {
@@ -185,18 +193,21 @@ fn print_text(r: &ReplayReport<'_>) {
             }
         ),
         "mismatch" => {
-            println!(
+            line!(
+                buf,
                 "verdict      MISMATCH: {} entries differ from the chain's diff ({} entries)",
                 r.differing.len(),
                 r.expected_entries
             );
             for entry in &r.differing {
-                println!("  {entry}");
+                line!(buf, "  {entry}");
             }
         }
-        _ => println!(
+        _ => line!(
+            buf,
             "verdict      DIVERGED: {}",
             r.divergence.as_deref().unwrap_or("execution failed")
         ),
     }
+    buf
 }

@@ -3,6 +3,22 @@
 use std::time::Duration;
 
 use serde::Serialize;
+
+/// Appends one formatted line to a `String`.
+macro_rules! line {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+pub(crate) use line;
+
+/// Writes `text` to stdout; a closed pipe (`| head`) ends the output instead of panicking.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
 use starkstm_engine::ExecutionStats;
 
 /// What one `starkstm` run measured.
@@ -143,32 +159,45 @@ impl Report {
         }
     }
 
+    /// Prints [`text`](Report::text) (a closed stdout ends the output, not the run).
     pub(crate) fn print_text(&self) {
+        emit(&self.text());
+    }
+
+    /// The text report.
+    pub(crate) fn text(&self) -> String {
+        let mut buf = String::new();
         let outcome = if self.identical {
             "outputs identical"
         } else {
             "OUTPUTS DIFFER"
         };
-        println!("workload     {}", self.workload);
-        println!(
+        line!(buf, "workload     {}", self.workload);
+        line!(
+            buf,
             "transactions {}   threads {}   runs {} (median)",
-            self.txs, self.threads, self.repeat
+            self.txs,
+            self.threads,
+            self.repeat
         );
-        println!(
+        line!(
+            buf,
             "sequential   {:>10.3} ms   {:>12.0} tx/s",
             self.sequential_secs * 1e3,
             self.sequential_tps
         );
-        println!(
+        line!(
+            buf,
             "parallel     {:>10.3} ms   {:>12.0} tx/s",
             self.parallel_secs * 1e3,
             self.parallel_tps
         );
-        println!("speedup      {:.2}x   {outcome}", self.speedup);
+        line!(buf, "speedup      {:.2}x   {outcome}", self.speedup);
         if self.executions == 0 && self.txs > 0 {
-            println!("engine       (streamed: the streaming block does not collect per-chunk statistics)");
+            line!(buf, "engine       (streamed: the streaming block does not collect per-chunk statistics)");
         } else {
-            println!(
+            line!(
+                buf,
             "engine       {:.2} executions/tx   {} aborts   {} dependency waits   {} validations{}",
             self.executions_per_tx,
             self.aborts,
@@ -182,10 +211,14 @@ impl Report {
         );
         }
         if let (Some(s), Some(v), Some(j)) = (self.succeeded, self.reverted, self.rejected) {
-            println!("receipts     {s} succeeded   {v} reverted   {j} rejected");
+            line!(
+                buf,
+                "receipts     {s} succeeded   {v} reverted   {j} rejected"
+            );
         }
         if let Some(c) = &self.conflicts {
-            println!(
+            line!(
+                buf,
                 "conflicts    {} of {} transactions read an earlier one's write ({} edges); \
                  critical path {:.1} ms of {:.1} ms work ({} transactions)",
                 c.dependent_txs,
@@ -195,7 +228,8 @@ impl Report {
                 c.work_secs * 1e3,
                 c.critical_path_txs
             );
-            println!(
+            line!(
+                buf,
                 "bound        ideal speedup {:.2}x on 2 threads, {:.1}x on 8, {:.1}x on 32, {:.1}x on 64; \
                  this run reached {:.0}% of its {:.2}x",
                 c.bound_2,
@@ -206,12 +240,14 @@ impl Report {
                 c.bound
             );
         }
-        self.print_phases();
+        self.phases(&mut buf);
+        buf
     }
 
     /// Where the parallel run's time went.
-    pub(crate) fn print_phases(&self) {
-        println!(
+    fn phases(&self, buf: &mut String) {
+        line!(
+            buf,
             "phases       workers {:.3} ms, finalize {:.3} ms; summed over workers: VM {:.3} ms, \
              validation {:.3} ms, commit {:.3} ms, idle {:.3} ms",
             self.parallel_phase_secs * 1e3,
@@ -224,7 +260,7 @@ impl Report {
     }
 
     pub(crate) fn print_json(&self) -> anyhow::Result<()> {
-        println!("{}", serde_json::to_string(self)?);
+        emit(&(serde_json::to_string(self)? + "\n"));
         Ok(())
     }
 }

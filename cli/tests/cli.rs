@@ -480,6 +480,18 @@ fn replay_exits_0_on_a_match_1_on_a_mismatch_or_divergence_and_2_on_a_bad_file()
         text.contains("DIVERGED") && text.contains(&dropped),
         "{text}"
     );
+    // A closed stdout (`| head`) ends the output, not with a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starkstm"))
+        .args(["replay", reexec.to_str().unwrap(), "--threads", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
     // A truncated file: exit 2, one line naming it.
     let path = dir.join("cut.json");
     std::fs::write(&path, &json[..json.len() / 3]).unwrap();

@@ -30,10 +30,7 @@ impl RecordedState {
         maps: StateMaps,
         classes: &HashMap<ClassHash, Box<RawValue>>,
     ) -> Result<RecordedState, ReplayError> {
-        let mut loaded = HashMap::with_capacity(classes.len());
-        for (hash, raw) in classes {
-            loaded.insert(*hash, load_class(*hash, raw)?);
-        }
+        let loaded = load_classes(classes)?;
         let storage = maps
             .storage
             .into_iter()
@@ -69,6 +66,49 @@ impl RecordedState {
         self.declared.get(&class) == Some(&false)
             || self.compiled_class_hashes.get(&class) == Some(&CompiledClassHash::default())
     }
+}
+
+/// Loads every class of `classes`, compiling them on all cores (compiling a real class's Sierra
+/// takes up to a second); the first error in hash order if any fails.
+pub fn load_classes(
+    classes: &HashMap<ClassHash, Box<RawValue>>,
+) -> Result<HashMap<ClassHash, Arc<ContractClass>>, ReplayError> {
+    let mut work: Vec<(&ClassHash, &RawValue)> =
+        classes.iter().map(|(h, raw)| (h, raw.as_ref())).collect();
+    work.sort_by_key(|(h, _)| **h);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len().max(1));
+    let chunk = work.len().div_ceil(threads).max(1);
+    let results: Vec<Result<(ClassHash, Arc<ContractClass>), ReplayError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| {
+                    (
+                        part,
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|(h, raw)| Ok((**h, load_class(**h, raw)?)))
+                                .collect::<Vec<_>>()
+                        }),
+                    )
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(part, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        let hash = part.first().map_or(Felt::ZERO, |(h, _)| h.0);
+                        vec![Err(ReplayError::Class {
+                            hash,
+                            message: "compiling its chunk of classes panicked".to_string(),
+                        })]
+                    })
+                })
+                .collect()
+        });
+    results.into_iter().collect()
 }
 
 /// Loads the class filed under `hash`: a Sierra class (its ABI a JSON string or an array),
