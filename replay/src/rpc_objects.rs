@@ -198,3 +198,76 @@ pub fn block_info(header: &Value) -> Result<BlockInfo, RpcObjectError> {
         use_kzg_da,
     })
 }
+
+/// A state update (`starknet_getStateUpdate`'s result, or its `state_diff` alone) as the diff
+/// the chain committed: `deployed_contracts` and `replaced_classes` as the classes at
+/// addresses, `nonces`, `storage_diffs` (an address with no entries adds nothing) and
+/// `declared_classes` with their compiled class hashes. Cairo 0 declarations
+/// (`deprecated_declared_classes`) and `migrated_compiled_classes` have no entry in the diff
+/// the executor produces, as in Starknet's own re-execution.
+pub fn state_diff(update: &Value) -> Result<crate::CommittedDiff, RpcObjectError> {
+    let what = "state update";
+    let diff = update.get("state_diff").unwrap_or(update);
+    let Value::Object(diff) = diff else {
+        return Err(RpcObjectError {
+            what: what.to_string(),
+            message: "not a JSON object".to_string(),
+        });
+    };
+    let list = |name: &str| -> Result<Vec<Value>, RpcObjectError> {
+        match diff.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items.clone()),
+            Some(_) => Err(RpcObjectError {
+                what: what.to_string(),
+                message: format!("`{name}` is not a list"),
+            }),
+        }
+    };
+    let get = |item: &Value, name: &str, list: &str| -> Result<Value, RpcObjectError> {
+        item.get(name).cloned().ok_or_else(|| RpcObjectError {
+            what: what.to_string(),
+            message: format!("an entry of `{list}` has no `{name}`"),
+        })
+    };
+    let mut out = crate::CommittedDiff::default();
+    for (list_name, address_field) in [
+        ("deployed_contracts", "address"),
+        ("replaced_classes", "contract_address"),
+    ] {
+        for item in list(list_name)? {
+            let address: ContractAddress = parse(get(&item, address_field, list_name)?, what)?;
+            let class = parse(get(&item, "class_hash", list_name)?, what)?;
+            if out.address_to_class_hash.insert(address, class).is_some() {
+                return Err(RpcObjectError {
+                    what: what.to_string(),
+                    message: format!("two classes for {:#x}", address.0.key()),
+                });
+            }
+        }
+    }
+    for item in list("nonces")? {
+        let address = parse(get(&item, "contract_address", "nonces")?, what)?;
+        out.address_to_nonce
+            .insert(address, parse(get(&item, "nonce", "nonces")?, what)?);
+    }
+    for item in list("storage_diffs")? {
+        let address: ContractAddress = parse(get(&item, "address", "storage_diffs")?, what)?;
+        let entries: Vec<Value> = parse(get(&item, "storage_entries", "storage_diffs")?, what)?;
+        for entry in entries {
+            let key = parse(get(&entry, "key", "storage_entries")?, what)?;
+            let value = parse(get(&entry, "value", "storage_entries")?, what)?;
+            out.storage_updates
+                .entry(address)
+                .or_default()
+                .insert(key, value);
+        }
+    }
+    for item in list("declared_classes")? {
+        let class = parse(get(&item, "class_hash", "declared_classes")?, what)?;
+        let compiled = parse(get(&item, "compiled_class_hash", "declared_classes")?, what)?;
+        out.class_hash_to_compiled_class_hash
+            .insert(class, compiled);
+    }
+    Ok(out)
+}

@@ -86,3 +86,51 @@ fn malformed_objects_are_clear_errors() {
     header["l1_da_mode"] = Value::from("SOMETHING");
     assert!(block_info(&header).is_err());
 }
+
+#[test]
+fn a_state_update_gives_the_committed_diff() {
+    use starkstm_replay::rpc_objects::state_diff;
+    let update = serde_json::json!({
+        "block_hash": "0x1",
+        "new_root": "0x2",
+        "old_root": "0x3",
+        "state_diff": {
+            "storage_diffs": [
+                {"address": "0x4718", "storage_entries": [
+                    {"key": "0x10", "value": "0x5"}, {"key": "0x11", "value": "0x0"}]},
+                {"address": "0x99", "storage_entries": []}
+            ],
+            "nonces": [{"contract_address": "0xabc", "nonce": "0x7"}],
+            "deployed_contracts": [{"address": "0xd1", "class_hash": "0xc1"}],
+            "replaced_classes": [{"contract_address": "0xd2", "class_hash": "0xc2"}],
+            "declared_classes": [{"class_hash": "0xc3", "compiled_class_hash": "0xcc3"}],
+            "deprecated_declared_classes": ["0xc4"],
+            "migrated_compiled_classes": []
+        }
+    });
+    let diff = state_diff(&update).unwrap();
+    assert_eq!(
+        diff.storage_updates.len(),
+        1,
+        "an address without entries adds nothing"
+    );
+    let slots = diff.storage_updates.values().next().unwrap();
+    assert_eq!(slots.len(), 2);
+    assert_eq!(diff.address_to_nonce.len(), 1);
+    assert_eq!(diff.address_to_class_hash.len(), 2);
+    assert_eq!(diff.class_hash_to_compiled_class_hash.len(), 1);
+    // The bare state_diff object reads the same.
+    assert_eq!(state_diff(&update["state_diff"]).unwrap(), diff);
+    let mut twice = update.clone();
+    twice["state_diff"]["replaced_classes"][0]["contract_address"] = Value::from("0xd1");
+    assert!(state_diff(&twice)
+        .unwrap_err()
+        .to_string()
+        .contains("two classes"));
+    let mut broken = update;
+    broken["state_diff"]["nonces"] = Value::from(3);
+    assert!(state_diff(&broken)
+        .unwrap_err()
+        .to_string()
+        .contains("not a list"));
+}
