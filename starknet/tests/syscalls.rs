@@ -482,16 +482,19 @@ fn sha256_process_block_compresses_a_block_through_a_contract() {
     assert_eq!(after(&g, &out).storage[&(probe, key)], felt(0xba7816bf));
 }
 
-/// A class written in CASM by hand: its entry point `double` makes a secp256r1 point of the
-/// calldata's (x, y) (u256s as low, high), adds it to itself and stores the low half of the
-/// sum's x at storage key 0x77.
-fn secp256r1_class() -> starkstm_starknet::ContractClass {
+/// A class written in CASM by hand: its entry point `double` makes a point of `curve`
+/// (`Secp256k1` or `Secp256r1`) of the calldata's (x, y) (u256s as low, high), adds it to
+/// itself and stores the low half of the sum's x at storage key 0x77.
+fn secp256_class(curve: &str) -> starkstm_starknet::ContractClass {
     use cairo_lang_casm::casm;
     use num_bigint::BigInt;
 
     let selector = |s: &str| BigInt::from_bytes_be(num_bigint::Sign::Plus, s.as_bytes());
-    let (new, add) = (selector("Secp256r1New"), selector("Secp256r1Add"));
-    let (get_xy, write) = (selector("Secp256r1GetXy"), selector("StorageWrite"));
+    let (new, add) = (
+        selector(&format!("{curve}New")),
+        selector(&format!("{curve}Add")),
+    );
+    let (get_xy, write) = (selector(&format!("{curve}GetXy")), selector("StorageWrite"));
     let code = casm! {
         // new(x, y): request at +0, response [gas, 0, is_none, point] at +6.
         [ap + 0] = new, ap++;
@@ -550,7 +553,7 @@ fn secp256r1_new_add_and_get_xy_through_a_contract() {
     let mut g = genesis(1);
     let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x5ec71));
     g.state
-        .declare(hash, std::sync::Arc::new(secp256r1_class()));
+        .declare(hash, std::sync::Arc::new(secp256_class("Secp256r1")));
     let probe = address(0x5ec71_u64);
     g.state.deploy(probe, hash);
     let a = g.accounts[0];
@@ -573,6 +576,37 @@ fn secp256r1_new_add_and_get_xy_through_a_contract() {
     assert_eq!(
         after(&g, &out).storage[&(probe, key)],
         hex("0xC08969E277F21B35A60B48FC47669978")
+    );
+}
+
+#[test]
+fn secp256k1_new_add_and_get_xy_through_a_contract() {
+    let mut g = genesis(1);
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x5ec7_1c1));
+    g.state
+        .declare(hash, std::sync::Arc::new(secp256_class("Secp256k1")));
+    let probe = address(0x5ec7_1c1_u64);
+    g.state.deploy(probe, hash);
+    let a = g.accounts[0];
+    let hex = |h: &str| Felt::from_hex(h).unwrap();
+    // The generator of secp256k1, as (x low, x high, y low, y high).
+    let generator = [
+        hex("0x029BFCDB2DCE28D959F2815B16F81798"),
+        hex("0x79BE667EF9DCBBAC55A06295CE870B07"),
+        hex("0xFD17B448A68554199C47D08FFB10D4B8"),
+        hex("0x483ADA7726A3C4655DA4FBFC0E1108A8"),
+    ];
+    let out = execute(&g, &[g.invoke(&a, 0, &[call(probe, "double", &generator)])]);
+    let r = &out.outputs()[0];
+    assert_eq!(r.status, Status::Succeeded, "{r:?}");
+    for name in ["Secp256k1New", "Secp256k1Add", "Secp256k1GetXy"] {
+        assert_eq!(r.resources.syscalls[name], 1, "{name}");
+    }
+    // The low half of 2G's x (2G.x = 0xC6047F9441ED7D6D3045406E95C07CD85C778E4B8CEF3CA7ABAC09B95C709EE5).
+    let key = StorageKey::from(0x77_u64);
+    assert_eq!(
+        after(&g, &out).storage[&(probe, key)],
+        hex("0x5C778E4B8CEF3CA7ABAC09B95C709EE5")
     );
 }
 
