@@ -582,10 +582,10 @@ fn secp256r1_new_add_and_get_xy_through_a_contract() {
 #[test]
 fn secp256k1_new_add_and_get_xy_through_a_contract() {
     let mut g = genesis(1);
-    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x5ec7_1c1));
+    let hash = starkstm_starknet::starknet_api::core::ClassHash(felt(0x05ec_71c1));
     g.state
         .declare(hash, std::sync::Arc::new(secp256_class("Secp256k1")));
-    let probe = address(0x5ec7_1c1_u64);
+    let probe = address(0x05ec_71c1_u64);
     g.state.deploy(probe, hash);
     let a = g.accounts[0];
     let hex = |h: &str| Felt::from_hex(h).unwrap();
