@@ -8,12 +8,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 use starkstm_engine::Config;
-use starkstm_replay::{compare, DiffEntry, ReexecutionFile, ReplayBlock};
-use starkstm_starknet::{Receipt, StateDiff, Status};
+use starkstm_replay::file::FeeTokenAddresses;
+use starkstm_replay::rpc::{fetch_block, RpcClient, RpcState};
+use starkstm_replay::{
+    compare, record_block, DiffEntry, RecordedState, ReexecutionFile, ReplayBlock,
+};
+use starkstm_starknet::{BaseState, BlockContext, Receipt, StateDiff, Status, Transaction};
 
 use crate::report::{emit, line, Report};
 use crate::run::{measure_on, progress_bar, runs_per_measure, Plan};
@@ -22,7 +26,23 @@ use crate::run::{measure_on, progress_bar, runs_per_measure, Plan};
 #[derive(Debug, Args)]
 pub(crate) struct ReplayArgs {
     /// The re-execution file (the JSON Starknet's `blockifier_reexecution` reads and writes).
-    file: PathBuf,
+    #[arg(required_unless_present = "rpc", conflicts_with = "rpc")]
+    file: Option<PathBuf>,
+    /// Replay from this JSON-RPC node (spec 0.8 or later) instead: block `--block` on the
+    /// state after the block before it, read on demand.
+    #[arg(long, requires = "block")]
+    rpc: Option<String>,
+    /// The block to replay from `--rpc`.
+    #[arg(long, requires = "rpc")]
+    block: Option<u64>,
+    /// With `--rpc`: also write what was fetched as a re-execution file, which replays
+    /// offline to the same verdict.
+    #[arg(long, requires = "rpc")]
+    save: Option<PathBuf>,
+    /// With `--rpc` on a chain other than Starknet's mainnet and testnets (a devnet, an
+    /// appchain): its STRK and ETH fee tokens, as `STRK_ADDRESS,ETH_ADDRESS`.
+    #[arg(long, requires = "rpc", value_parser = parse_fee_tokens)]
+    fee_tokens: Option<FeeTokenAddresses>,
     /// Worker threads of the parallel runs [default: available cores].
     #[arg(long, value_parser = crate::parse_threads)]
     threads: Option<NonZeroUsize>,
@@ -32,6 +52,22 @@ pub(crate) struct ReplayArgs {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_fee_tokens(s: &str) -> Result<FeeTokenAddresses> {
+    let address = |hex: &str| -> Result<starkstm_starknet::starknet_api::core::ContractAddress> {
+        let felt = starkstm_starknet::Felt::from_hex(hex.trim())
+            .map_err(|e| anyhow::anyhow!("{hex:?} is not an address: {e}"))?;
+        starkstm_starknet::starknet_api::core::ContractAddress::try_from(felt)
+            .map_err(|e| anyhow::anyhow!("{hex:?} is not an address: {e}"))
+    };
+    let Some((strk, eth)) = s.split_once(',') else {
+        anyhow::bail!("expected STRK_ADDRESS,ETH_ADDRESS");
+    };
+    Ok(FeeTokenAddresses {
+        strk_fee_token_address: address(strk)?,
+        eth_fee_token_address: address(eth)?,
+    })
 }
 
 /// The machine-readable report (`--json`).
@@ -63,7 +99,39 @@ struct ReplayReport<'a> {
 /// state; 2 when the file cannot be read or converted.
 pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let block = match ReexecutionFile::read(&args.file)
+    if let (Some(url), Some(number)) = (&args.rpc, args.block) {
+        let client = Arc::new(RpcClient::new(url));
+        let (block, declared) = match fetch_block(client, number, args.fee_tokens) {
+            Ok(fetched) => fetched,
+            Err(error) => {
+                eprintln!("error: {url}: block {number}: {error}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let source = format!("{url}, block {number}");
+        let save = |context: &BlockContext, state: &RpcState, txs: &[Transaction]| {
+            let Some(path) = &args.save else {
+                return Ok(());
+            };
+            let file = record_block(context, state, txs, |hash| {
+                state.class_json(hash).or_else(|| {
+                    declared.get(&hash).and_then(|raw| {
+                        serde_json::value::RawValue::from_string(raw.get().to_string()).ok()
+                    })
+                })
+            })
+            .context("recording the re-execution file")?;
+            std::fs::write(path, file.to_json() + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        };
+        return run(args, block, source, started, save);
+    }
+    let Some(path) = &args.file else {
+        anyhow::bail!("give a re-execution FILE, or --rpc URL --block N");
+    };
+    let block = match ReexecutionFile::read(path)
         .map_err(starkstm_replay::ReplayError::from)
         .and_then(ReplayBlock::new)
     {
@@ -73,13 +141,31 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    run(
+        args,
+        block,
+        path.display().to_string(),
+        started,
+        |_: &BlockContext, _: &RecordedState, _: &[Transaction]| Ok(()),
+    )
+}
+
+/// Replays `block` (read from `source`), reports, and then calls `after` with the block and
+/// the state it read.
+fn run<S: BaseState + Send + 'static>(
+    args: &ReplayArgs,
+    block: ReplayBlock<S>,
+    source: String,
+    started: Instant,
+    after: impl FnOnce(&BlockContext, &S, &[Transaction]) -> Result<()>,
+) -> Result<ExitCode> {
     let load_secs = started.elapsed().as_secs_f64();
     let threads = args.threads.unwrap_or_else(|| Config::default().threads());
     let number = block.context.block_number;
     let expected_entries = starkstm_replay::diff::committed_len(&block.expected);
     let state = Arc::new(block.state);
     let progress = progress_bar(runs_per_measure(args.repeat), args.json);
-    let label = format!("block {number} ({})", args.file.display());
+    let label = format!("block {number} ({source})");
     let measured = measure_on(
         &block.context,
         state.clone(),
@@ -94,7 +180,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
     );
     progress.finish_and_clear();
     let mut report = ReplayReport {
-        file: args.file.display().to_string(),
+        file: source,
         block_number: number,
         starknet_version: block.context.starknet_version.to_string(),
         txs: block.txs.len(),
@@ -131,7 +217,9 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<ExitCode> {
             report.divergence = Some(format!("building the state diff: {}", error.0));
         }
     }
-    finish(&report, args.json)
+    let code = finish(&report, args.json)?;
+    after(&block.context, &state, &block.txs)?;
+    Ok(code)
 }
 
 fn finish(report: &ReplayReport<'_>, json: bool) -> Result<ExitCode> {

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use serde_json::value::RawValue;
-use starkstm_starknet::starknet_api::block::{GasPrice, GasPriceVector};
+use starkstm_starknet::starknet_api::block::{
+    BlockInfo, GasPrice, GasPriceVector, StarknetVersion,
+};
 use starkstm_starknet::starknet_api::core::{ChainId, ClassHash, ContractAddress};
 use starkstm_starknet::starknet_api::transaction::{
     DeclareTransaction, DeployAccountTransaction, InvokeTransaction, Transaction as ApiTransaction,
@@ -12,7 +14,7 @@ use starkstm_starknet::starknet_api::transaction::{
 };
 use starkstm_starknet::{BlockContext, Felt, GasPrices, Transaction};
 
-use crate::file::{CommittedDiff, ReexecutionFile};
+use crate::file::{CommittedDiff, FeeTokenAddresses, ReexecutionFile};
 use crate::recorded::{load_class, RecordedState};
 use crate::ReplayError;
 
@@ -27,15 +29,16 @@ pub const ETH_FEE_TOKEN: &str =
 /// only requires it to be non-zero, and the reference's re-execution uses the same 10^17.
 pub const L1_HANDLER_PAID_FEE: u128 = 100_000_000_000_000_000;
 
-/// A block ready for starkstm, from a re-execution file.
+/// A block ready for starkstm: from a re-execution file (its state the recorded reads) or from
+/// a node ([`crate::rpc::fetch_block`]: its state read from the node).
 #[derive(Debug)]
-pub struct ReplayBlock {
+pub struct ReplayBlock<S = RecordedState> {
     /// The block's context.
     pub context: BlockContext,
     /// Its transactions, in block order.
     pub txs: Vec<Transaction>,
-    /// The state before it, as far as it read it.
-    pub state: RecordedState,
+    /// The state before it.
+    pub state: S,
     /// The diff the chain committed.
     pub expected: CommittedDiff,
 }
@@ -80,8 +83,27 @@ fn context(
     file: &ReexecutionFile,
     next: &crate::file::NextBlock,
 ) -> Result<BlockContext, ReplayError> {
-    let info = &next.block_info_next_block;
-    let (strk, eth) = match (&file.fee_token_addresses, &file.chain_id) {
+    // The file's own version (the block info's copy may be absent in older files).
+    context_of(
+        &next.block_info_next_block,
+        next.starknet_version,
+        &file.chain_id,
+        Some(file.old_block_hash.0),
+        file.fee_token_addresses,
+    )
+}
+
+/// The context block `info` executes under on `chain` with `version`'s constants:
+/// `old_block_hash` is the hash of block `number - 10` (ignored before block 10), the fee
+/// tokens Starknet's unless `fee_tokens` names others (required for another chain).
+pub fn context_of(
+    info: &BlockInfo,
+    version: StarknetVersion,
+    chain: &ChainId,
+    old_block_hash: Option<Felt>,
+    fee_tokens: Option<FeeTokenAddresses>,
+) -> Result<BlockContext, ReplayError> {
+    let (strk, eth) = match (fee_tokens, chain) {
         (Some(tokens), _) => (tokens.strk_fee_token_address, tokens.eth_fee_token_address),
         (None, ChainId::Mainnet | ChainId::Sepolia | ChainId::IntegrationSepolia) => {
             (address(STRK_FEE_TOKEN), address(ETH_FEE_TOKEN))
@@ -92,13 +114,12 @@ fn context(
     context.eth_fee_token = eth;
     context.block_number = info.block_number.0;
     context.block_timestamp = info.block_timestamp.0;
-    context.chain_id = file.chain_id.clone();
+    context.chain_id = chain.clone();
     context.gas_prices = prices(&info.gas_prices.strk_gas_prices);
     context.eth_gas_prices = prices(&info.gas_prices.eth_gas_prices);
-    // The file's own version (the block info's copy may be absent in older files).
-    context.starknet_version = next.starknet_version;
+    context.starknet_version = version;
     context.use_kzg_da = info.use_kzg_da;
-    context.old_block_hash = (context.block_number >= 10).then_some(file.old_block_hash.0);
+    context.old_block_hash = old_block_hash.filter(|_| context.block_number >= 10);
     context
         .constants()
         .map_err(|e| ReplayError::Version(e.to_string()))?;
@@ -121,7 +142,7 @@ fn kind(tx: &ApiTransaction) -> &'static str {
     }
 }
 
-fn transaction(
+pub(crate) fn transaction(
     index: usize,
     tx: &ApiTransaction,
     hash: TransactionHash,

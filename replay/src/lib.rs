@@ -18,6 +18,7 @@ pub mod diff;
 pub mod file;
 pub mod record;
 pub mod recorded;
+pub mod rpc;
 pub mod rpc_objects;
 
 pub use convert::ReplayBlock;
