@@ -71,6 +71,8 @@ struct Node {
     declared: HashMap<Felt, Value>,
     /// Requests answered with HTTP 429 before the first real answer.
     rate_limited: AtomicUsize,
+    /// The fee tokens, as `--fee-tokens` takes them.
+    fee_tokens: String,
 }
 
 impl Node {
@@ -153,26 +155,12 @@ impl Node {
             classes,
             declared,
             rate_limited: AtomicUsize::new(0),
+            fee_tokens: format!(
+                "{},{}",
+                hex(c.fee_token.0.key()),
+                hex(c.eth_fee_token.0.key())
+            ),
         }
-    }
-
-    /// The fee tokens, as `--fee-tokens` takes them.
-    fn fee_tokens(workload: Workload) -> String {
-        let block = generate(&WorkloadSpec {
-            workload,
-            txs: 1,
-            accounts: 20,
-            failing: 0.0,
-            seed: 9,
-            argent: None,
-        })
-        .unwrap();
-        let c = &block.genesis.context;
-        format!(
-            "{},{}",
-            hex(c.fee_token.0.key()),
-            hex(c.eth_fee_token.0.key())
-        )
     }
 
     fn answer(&self, method: &str, p: &Value) -> Result<Value, (i64, &'static str)> {
@@ -300,7 +288,7 @@ fn replay_from_a_node_matches_and_saves_a_file_that_replays_offline() {
     let dir = std::env::temp_dir().join(format!("starkstm-rpc-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let saved = dir.join("saved.json");
-    let tokens = Node::fee_tokens(Workload::Deploys);
+    let tokens = node.fee_tokens.clone();
     let number = node.number.to_string();
     let out = starkstm(&[
         "replay",
@@ -349,7 +337,7 @@ fn an_unknown_block_and_a_node_that_is_down_are_clear_errors() {
     let node = Arc::new(Node::new(Workload::Transfers));
     let stop = Arc::new(AtomicBool::new(false));
     let url = serve(node.clone(), stop.clone());
-    let tokens = Node::fee_tokens(Workload::Transfers);
+    let tokens = node.fee_tokens.clone();
     let out = starkstm(&[
         "replay",
         "--rpc",
