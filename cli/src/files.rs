@@ -135,22 +135,12 @@ pub(crate) fn exec(args: &ExecArgs) -> Result<ExitCode> {
         args.output.display()
     );
     if let Some(path) = &args.reexecution_file {
-        let sierra: std::collections::HashMap<_, _> = starkstm_starknet::contracts::ALL
-            .iter()
-            .filter_map(|c| {
-                Some((
-                    starkstm_starknet::class::sierra_class_hash(c.sierra).ok()?,
-                    c.sierra,
-                ))
-            })
-            .collect();
         let file = starkstm_replay::record_block(
             &block.genesis.context,
             &block.genesis.state,
             &block.txs,
             |hash| {
-                sierra
-                    .get(&hash)
+                starkstm_starknet::contracts::sierra_of(hash)
                     .and_then(|json| starkstm_replay::node_class_json(json).ok())
             },
         )

@@ -4,7 +4,6 @@
 //! give their clear outcome. (Files the reference executor writes are replayed by
 //! `.ci/conformance`.)
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::path::Path;
 
@@ -28,20 +27,11 @@ fn recorded_file(workload: Workload, txs: usize) -> String {
         argent: None,
     })
     .unwrap();
-    let sierra: HashMap<_, _> = contracts::ALL
-        .iter()
-        .map(|c| {
-            (
-                starkstm_starknet::class::sierra_class_hash(c.sierra).unwrap(),
-                c.sierra,
-            )
-        })
-        .collect();
     record_block(
         &block.genesis.context,
         &block.genesis.state,
         &block.txs,
-        |h| sierra.get(&h).map(|json| node_class_json(json).unwrap()),
+        |h| contracts::sierra_of(h).map(|json| node_class_json(json).unwrap()),
     )
     .unwrap()
     .to_json()

@@ -84,6 +84,14 @@ pub const ALL: [BuiltinContract; 8] = [
     OZ_ACCOUNT,
 ];
 
+/// The Sierra JSON of the builtin contract whose class hash is `hash`, if any (for writing
+/// classes as a node returns them, as re-execution files hold them).
+pub fn sierra_of(hash: ClassHash) -> Option<&'static str> {
+    ALL.iter()
+        .find(|c| c.load().is_ok_and(|(h, _)| h == hash))
+        .map(|c| c.sierra)
+}
+
 impl BuiltinContract {
     /// The class hash (of the Sierra class) and the prepared compiled class, prepared once per
     /// process and shared.
