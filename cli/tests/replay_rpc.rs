@@ -96,8 +96,12 @@ impl Node {
                 )
             })
             .collect();
+        // Sierra classes as nodes return them; Cairo 0 ones with their program compressed.
         let node_json = |h: &ClassHash| -> Value {
-            serde_json::from_str(node_class_json(sierra[h]).unwrap().get()).unwrap()
+            match sierra.get(h) {
+                Some(json) => serde_json::from_str(node_class_json(json).unwrap().get()).unwrap(),
+                None => block.genesis.state.classes[h].cairo0_rpc_json().unwrap(),
+            }
         };
         let file = record_block(c, &block.genesis.state, &block.txs, |h| {
             sierra.get(&h).map(|s| node_class_json(s).unwrap())
@@ -370,4 +374,53 @@ fn an_unknown_block_and_a_node_that_is_down_are_clear_errors() {
         err.contains("starknet_chainId") && !err.contains("panicked"),
         "{err}"
     );
+}
+
+/// Cairo 0 classes as nodes serve them (their programs compressed): a block of Cairo 0
+/// accounts calling Cairo 0 and Cairo 1 contracts replays from the node and from the saved
+/// file, whose Cairo 0 classes are written compressed too.
+#[test]
+fn a_cairo0_block_replays_from_a_node_and_from_its_saved_file() {
+    let node = Arc::new(Node::new(Workload::Cairo0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let url = serve(node.clone(), stop.clone());
+    let dir = std::env::temp_dir().join(format!("starkstm-rpc-cairo0-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("saved.json");
+    let (tokens, number) = (node.fee_tokens.clone(), node.number.to_string());
+    let out = starkstm(&[
+        "replay",
+        "--rpc",
+        &url,
+        "--block",
+        &number,
+        "--fee-tokens",
+        &tokens,
+        "--threads",
+        "2",
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("the state diff equals the chain's"), "{text}");
+    stop.store(true, Ordering::Relaxed);
+    let file = std::fs::read_to_string(&saved).unwrap();
+    let json: Value = serde_json::from_str(&file).unwrap();
+    let classes = json["serializable_data_prev_block"]["contract_class_mapping"]
+        .as_object()
+        .unwrap();
+    assert!(
+        classes.values().any(|c| c["program"].is_string()),
+        "a Cairo 0 class is saved with its program compressed"
+    );
+    let out = starkstm(&["replay", saved.to_str().unwrap(), "--threads", "2"]);
+    let offline = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{offline}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

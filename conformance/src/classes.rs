@@ -5,6 +5,7 @@ use anyhow::{anyhow, bail, Result};
 use blockifier::execution::contract_class::RunnableCompiledClass;
 use starknet_api::contract_class::{ClassInfo, ContractClass as ApiClass, SierraVersion};
 use starknet_api::core::ClassHash;
+use starknet_api::deprecated_contract_class::ContractClass as DeprecatedClass;
 use starkstm_starknet::ContractClass;
 
 /// What blockifier needs to know about a class's Sierra program.
@@ -40,7 +41,13 @@ pub fn sierra_facts(
 
 /// Converts our class for blockifier.
 pub fn runnable(class: &ContractClass, facts: &SierraFacts) -> Result<RunnableCompiledClass> {
-    RunnableCompiledClass::try_from(ApiClass::V1((class.casm().clone(), facts.version.clone())))
+    if let Some(json) = class.cairo0_json() {
+        let deprecated: DeprecatedClass = serde_json::from_value(json.clone())
+            .map_err(|e| anyhow!("blockifier's types reject the Cairo 0 class: {e}"))?;
+        return RunnableCompiledClass::try_from(ApiClass::V0(deprecated))
+            .map_err(|e| anyhow!("blockifier rejected the Cairo 0 class: {e}"));
+    }
+    RunnableCompiledClass::try_from(ApiClass::V1((casm(class)?.clone(), facts.version.clone())))
         .map_err(|e| {
             anyhow!(
                 "blockifier rejected the class with compiled class hash {:#x}: {e}",
@@ -63,10 +70,17 @@ pub fn class_info(
         );
     };
     ClassInfo::new(
-        &ApiClass::V1((class.casm().clone(), facts.version.clone())),
+        &ApiClass::V1((casm(class)?.clone(), facts.version.clone())),
         program_length,
         abi_length,
         facts.version.clone(),
     )
     .map_err(|e| anyhow!("class {:#x}: {e}", class_hash.0))
+}
+
+/// A Cairo 1 class's CASM.
+fn casm(class: &ContractClass) -> Result<&cairo_lang_starknet_classes::casm_contract_class::CasmContractClass> {
+    class
+        .casm()
+        .ok_or_else(|| anyhow!("a Cairo 0 class has no CASM"))
 }

@@ -100,6 +100,17 @@ pub fn write(path: &Path, out: &Path, options: &ClassOptions) -> Result<()> {
     }
     let sierra = builtin_sierra()?;
     let class_json = |hash: &ClassHash| -> Result<Value> {
+        // A Cairo 0 class is written as a node returns it, from the block's own.
+        if let Some(json) = p
+            .block
+            .genesis
+            .state
+            .classes
+            .get(hash)
+            .and_then(|c| c.cairo0_rpc_json())
+        {
+            return Ok(json);
+        }
         let json = sierra.get(hash).ok_or_else(|| {
             anyhow!(
                 "class {:#x} has no Sierra here (only starkstm's builtin classes have): a \

@@ -188,8 +188,8 @@ pub enum RecordError {
 
 /// Executes `txs` sequentially over `state` under `context` and returns their re-execution
 /// file: the values read as the recorded state, the diff as the expected one. `sierra` gives
-/// the node form ([`node_class_json`](crate::file::node_class_json)) of each class the block
-/// runs or declares.
+/// the node form ([`node_class_json`](crate::file::node_class_json)) of each Cairo 1 class the
+/// block runs or declares; Cairo 0 classes are written from the state's.
 pub fn record_block<S: BaseState + ?Sized>(
     context: &BlockContext,
     state: &S,
@@ -207,7 +207,16 @@ pub fn record_block<S: BaseState + ?Sized>(
     let (diff, _) = StateDiff::from_changes(out.state_changes(), &recording, context)
         .map_err(|e| RecordError::Execution(e.0))?;
     let (reads, used) = recording.into_reads();
-    let node = |h: ClassHash| sierra(h).ok_or(RecordError::NoSierra(h.0));
+    // A Cairo 0 class is written from itself, as a node returns it.
+    let cairo0 = |h: ClassHash| {
+        let json = state.class(h).ok()??.cairo0_rpc_json()?;
+        RawValue::from_string(json.to_string()).ok()
+    };
+    let node = |h: ClassHash| {
+        sierra(h)
+            .or_else(|| cairo0(h))
+            .ok_or(RecordError::NoSierra(h.0))
+    };
     let classes = used
         .iter()
         .map(|h| Ok((*h, node(*h)?)))

@@ -112,7 +112,8 @@ pub fn load_classes(
 }
 
 /// Loads the class filed under `hash`: a Sierra class (its ABI a JSON string or an array),
-/// compiled to CASM. A Cairo 0 class is an error naming it.
+/// compiled to CASM, or a Cairo 0 class (its program compressed, as nodes return it, or not).
+/// Either must hash to `hash`.
 pub fn load_class(hash: ClassHash, raw: &RawValue) -> Result<Arc<ContractClass>, ReplayError> {
     #[derive(serde::Deserialize)]
     struct Probe {
@@ -123,10 +124,21 @@ pub fn load_class(hash: ClassHash, raw: &RawValue) -> Result<Arc<ContractClass>,
         message: format!("not a class: {e}"),
     })?;
     if probe.program.is_some() {
-        return Err(ReplayError::Class {
-            hash: hash.0,
-            message: "a Cairo 0 class, which starkstm cannot execute yet".to_string(),
-        });
+        let (computed, class) =
+            ContractClass::from_cairo0_json(raw.get()).map_err(|e| ReplayError::Class {
+                hash: hash.0,
+                message: e.to_string(),
+            })?;
+        if computed != hash {
+            return Err(ReplayError::Class {
+                hash: hash.0,
+                message: format!(
+                    "the Cairo 0 class hashes to {:#x}, not to the hash it is filed under",
+                    computed.0
+                ),
+            });
+        }
+        return Ok(Arc::new(class));
     }
     let (computed, class) =
         ContractClass::from_sierra_json(raw.get()).map_err(|e| ReplayError::Class {

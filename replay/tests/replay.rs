@@ -69,7 +69,12 @@ fn replay(block: &ReplayBlock) -> Result<(StateDiff, bool), String> {
 
 #[test]
 fn recorded_blocks_replay_to_their_diff_in_parallel_too() {
-    for workload in [Workload::Mix, Workload::Deploys, Workload::Syscalls] {
+    for workload in [
+        Workload::Mix,
+        Workload::Deploys,
+        Workload::Syscalls,
+        Workload::Cairo0,
+    ] {
         let json = recorded_file(workload, 30);
         let block = load(&json).unwrap();
         assert_eq!(block.txs.len(), 30);
@@ -211,17 +216,32 @@ fn corrupt_and_truncated_files_are_errors_with_a_position() {
 }
 
 #[test]
-fn a_cairo0_class_is_named_as_unsupported() {
+fn a_cairo0_class_must_load_and_hash_to_where_it_is_filed() {
     let json = recorded_file(Workload::Transfers, 2);
     let mut value: Value = serde_json::from_str(&json).unwrap();
     let mapping = value["serializable_data_prev_block"]["contract_class_mapping"]
         .as_object_mut()
         .unwrap();
     let hash = mapping.keys().next().unwrap().clone();
+    // A program that is not gzip.
     mapping.insert(
         hash.clone(),
         serde_json::json!({"program": "H4sI", "entry_points_by_type": {}, "abi": []}),
     );
     let err = load(&value.to_string()).unwrap_err().to_string();
-    assert!(err.contains(&hash) && err.contains("Cairo 0"), "{err}");
+    assert!(
+        err.contains(&hash) && err.contains("compressed program"),
+        "{err}"
+    );
+    // A real Cairo 0 class, filed under another class's hash.
+    let (_, probe) = contracts::PROBE_CAIRO0.load().unwrap();
+    let mapping = value["serializable_data_prev_block"]["contract_class_mapping"]
+        .as_object_mut()
+        .unwrap();
+    mapping.insert(hash.clone(), probe.cairo0_rpc_json().unwrap());
+    let err = load(&value.to_string()).unwrap_err().to_string();
+    assert!(
+        err.contains(&hash) && err.contains("Cairo 0 class hashes to"),
+        "{err}"
+    );
 }

@@ -84,6 +84,90 @@ pub const ALL: [BuiltinContract; 8] = [
     OZ_ACCOUNT,
 ];
 
+/// A Cairo 0 class we embed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cairo0Contract {
+    /// Its name.
+    pub name: &'static str,
+    /// The class as the Cairo 0 compiler writes it (JSON).
+    pub json: &'static str,
+}
+
+/// OpenZeppelin's Cairo 0 account 0.5.1, protocol data from `starknet/real-classes/` (see its
+/// NOTICE): `__validate__` checks a `[r, s]` signature by the public key given to its
+/// constructor, `__execute__` takes the 0.5 call array
+/// (`[n, (to, selector, offset, len)…, calldata_len, calldata…]`).
+pub const OZ_ACCOUNT_CAIRO0: Cairo0Contract = Cairo0Contract {
+    name: "oz_account_cairo0",
+    json: include_str!("../real-classes/oz_account_0_5_1.json"),
+};
+
+/// OpenZeppelin's Cairo 0 Universal Deployer 0.5.0 (`deployContract`), protocol data from
+/// `starknet/real-classes/` (see its NOTICE).
+pub const UDC_CAIRO0: Cairo0Contract = Cairo0Contract {
+    name: "udc_cairo0",
+    json: include_str!("../real-classes/udc_legacy_0_5_0.json"),
+};
+
+/// Our Cairo 0 test contract (`contracts/cairo0/probe.cairo`): a counter whose entry points
+/// make every deprecated syscall.
+pub const PROBE_CAIRO0: Cairo0Contract = Cairo0Contract {
+    name: "probe_cairo0",
+    json: include_str!("../../contracts/cairo0/compiled/probe.json"),
+};
+
+/// The Cairo 0 classes we embed.
+pub const CAIRO0: [Cairo0Contract; 3] = [OZ_ACCOUNT_CAIRO0, UDC_CAIRO0, PROBE_CAIRO0];
+
+impl Cairo0Contract {
+    /// The class hash and the prepared class, prepared once per process and shared.
+    pub fn load(&self) -> Result<(ClassHash, Arc<ContractClass>), ClassError> {
+        static LOADED: Mutex<Vec<(&'static str, ClassHash, Arc<ContractClass>)>> =
+            Mutex::new(Vec::new());
+        if let Some((_, hash, class)) = LOADED.lock().iter().find(|(n, ..)| *n == self.name) {
+            return Ok((*hash, class.clone()));
+        }
+        let (hash, class) = ContractClass::from_cairo0_json(self.json)?;
+        let class = Arc::new(class);
+        LOADED.lock().push((self.name, hash, class.clone()));
+        Ok((hash, class))
+    }
+}
+
+/// The builtin class (Cairo 1 or Cairo 0) named `name`: its class hash and prepared class.
+pub fn load_builtin(name: &str) -> Option<Result<(ClassHash, Arc<ContractClass>), ClassError>> {
+    if let Some(c) = BuiltinContract::by_name(name) {
+        return Some(c.load());
+    }
+    CAIRO0.iter().find(|c| c.name == name).map(|c| c.load())
+}
+
+/// A builtin class: its name, class hash and prepared class.
+pub type Builtin = (&'static str, ClassHash, Arc<ContractClass>);
+
+/// Every builtin class, Cairo 1 and Cairo 0.
+pub fn all_builtins() -> Result<Vec<Builtin>, ClassError> {
+    let mut all = Vec::with_capacity(ALL.len() + CAIRO0.len());
+    for c in ALL {
+        let (hash, class) = c.load()?;
+        all.push((c.name, hash, class));
+    }
+    for c in CAIRO0 {
+        let (hash, class) = c.load()?;
+        all.push((c.name, hash, class));
+    }
+    Ok(all)
+}
+
+/// The name of the builtin class `class` is, if it is one.
+pub fn builtin_name_of(class: &ContractClass) -> Option<&'static str> {
+    all_builtins()
+        .ok()?
+        .into_iter()
+        .find(|(_, _, c)| c.identity() == class.identity())
+        .map(|(name, ..)| name)
+}
+
 /// The Sierra JSON of the builtin contract whose class hash is `hash`, if any (for writing
 /// classes as a node returns them, as re-execution files hold them).
 pub fn sierra_of(hash: ClassHash) -> Option<&'static str> {

@@ -60,6 +60,26 @@ pub fn execute_calldata(calls: &[Call]) -> Vec<Felt> {
     data
 }
 
+/// Serializes calls as a Cairo 0 account of OpenZeppelin's 0.5 ABI reads them: the call array
+/// `[n, (to, selector, data_offset, data_len)…]`, then all the calls' calldata
+/// `[calldata_len, calldata…]`.
+pub fn execute_calldata_cairo0(calls: &[Call]) -> Vec<Felt> {
+    let mut data = vec![Felt::from(calls.len())];
+    let mut offset = 0usize;
+    for call in calls {
+        data.push(*call.to.0.key());
+        data.push(selector_from_name(call.entry_point).0);
+        data.push(Felt::from(offset));
+        data.push(Felt::from(call.calldata.len()));
+        offset += call.calldata.len();
+    }
+    data.push(Felt::from(offset));
+    for call in calls {
+        data.extend_from_slice(&call.calldata);
+    }
+    data
+}
+
 /// An address from a number (tests and generators).
 pub fn address(n: impl Into<Felt>) -> ContractAddress {
     ContractAddress(PatriciaKey::try_from(n.into()).expect("a small number is an address"))
@@ -87,6 +107,9 @@ pub struct GenesisConfig {
     /// funded at its counterfactual address but not deployed (deploy it with
     /// [`Genesis::deploy_argent`]).
     pub argent: Option<ArgentClass>,
+    /// Whether the accounts are OpenZeppelin's Cairo 0 account 0.5.1 (which always checks
+    /// signatures; [`Genesis::invoke`] writes their calldata in its call-array form).
+    pub cairo0_accounts: bool,
 }
 
 /// Argent's account 0.4.0 (Sierra 1.5, Cairo-steps mode), loaded from outside the repository:
@@ -145,6 +168,7 @@ impl Default for GenesisConfig {
             fee_token_class: "erc20",
             oz_accounts: false,
             argent: None,
+            cairo0_accounts: false,
         }
     }
 }
@@ -203,10 +227,9 @@ impl Genesis {
     pub fn new(config: &GenesisConfig) -> Result<Genesis, ClassError> {
         let mut state = InMemoryState::new();
         let mut classes = BTreeMap::new();
-        for contract in contracts::ALL {
-            let (hash, class) = contract.load()?;
+        for (name, hash, class) in contracts::all_builtins()? {
             state.declare(hash, class);
-            classes.insert(contract.name, hash);
+            classes.insert(name, hash);
         }
         if let Some(argent) = &config.argent {
             state.declare(argent.hash, argent.class.clone());
@@ -235,7 +258,9 @@ impl Genesis {
             Felt::from_bytes_be_slice(b"STRK"),
         );
         set(&mut state, "token_decimals", Felt::from(18));
-        let account_class = classes[if config.oz_accounts {
+        let account_class = classes[if config.cairo0_accounts {
+            contracts::OZ_ACCOUNT_CAIRO0.name
+        } else if config.oz_accounts {
             contracts::OZ_ACCOUNT.name
         } else if config.validate {
             "account"
@@ -244,7 +269,7 @@ impl Genesis {
         }];
         let mut accounts = Vec::with_capacity(config.accounts);
         let public_key_var = get_storage_var_address(
-            if config.oz_accounts {
+            if config.oz_accounts || config.cairo0_accounts {
                 "Account_public_key"
             } else {
                 "public_key"
@@ -270,7 +295,7 @@ impl Genesis {
                 private_key,
             };
             state.deploy(account.address, account_class);
-            let key = if config.validate || config.oz_accounts {
+            let key = if config.validate || config.oz_accounts || config.cairo0_accounts {
                 public_key(account.private_key)
             } else {
                 Felt::ZERO
@@ -303,6 +328,16 @@ impl Genesis {
         }
     }
 
+    /// Whether the contract at `address` is of a Cairo 0 class (an account's calldata format
+    /// depends on it).
+    pub fn is_cairo0(&self, address: ContractAddress) -> bool {
+        self.state
+            .class_hashes
+            .get(&address)
+            .and_then(|hash| self.state.classes.get(hash))
+            .is_some_and(|class| class.is_cairo0())
+    }
+
     /// The declared class named `name`.
     pub fn class(&self, name: &str) -> Arc<ContractClass> {
         self.state.classes[&self.classes[name]].clone()
@@ -329,7 +364,11 @@ impl Genesis {
             signature: TransactionSignature::default(),
             nonce: Nonce(Felt::from(nonce)),
             sender_address: account.address,
-            calldata: Calldata(Arc::new(execute_calldata(calls))),
+            calldata: Calldata(Arc::new(if self.is_cairo0(account.address) {
+                execute_calldata_cairo0(calls)
+            } else {
+                execute_calldata(calls)
+            })),
             nonce_data_availability_mode: DataAvailabilityMode::L1,
             fee_data_availability_mode: DataAvailabilityMode::L1,
             paymaster_data: PaymasterData::default(),

@@ -77,9 +77,7 @@ impl PartialEq for StateValue {
             (StateValue::U256(a), StateValue::U256(b)) => a == b,
             (StateValue::Class(a), StateValue::Class(b)) => match (a, b) {
                 (None, None) => true,
-                (Some(a), Some(b)) => {
-                    Arc::ptr_eq(a, b) || a.compiled_class_hash() == b.compiled_class_hash()
-                }
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a.identity() == b.identity(),
                 _ => false,
             },
             _ => false,

@@ -180,6 +180,7 @@ fn a_recent_compilers_contract_with_a_segment_arena_runs() {
     .0;
     let ep = class
         .casm()
+        .expect("a Cairo 1 class")
         .entry_points_by_type
         .external
         .iter()

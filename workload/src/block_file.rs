@@ -136,12 +136,7 @@ enum ClassJson {
 /// The block as block-file JSON.
 pub fn write_block(block: &StarknetBlock) -> String {
     let g = &block.genesis;
-    let builtin_of = |class: &ContractClass| {
-        contracts::ALL.into_iter().find_map(|c| {
-            let (_, loaded) = c.load().ok()?;
-            (loaded.compiled_class_hash() == class.compiled_class_hash()).then_some(c.name)
-        })
-    };
+    let builtin_of = |class: &ContractClass| contracts::builtin_name_of(class);
     let transactions = block
         .txs
         .iter()
@@ -287,12 +282,10 @@ pub fn read_block(text: &str, path: &Path) -> Result<StarknetBlock, BlockFileErr
             )));
         }
     }
-    let classes = contracts::ALL
+    let classes = contracts::all_builtins()
+        .unwrap_or_default()
         .into_iter()
-        .filter_map(|c| {
-            let (hash, _) = c.load().ok()?;
-            state.classes.contains_key(&hash).then_some((c.name, hash))
-        })
+        .filter_map(|(name, hash, _)| state.classes.contains_key(&hash).then_some((name, hash)))
         .collect();
     Ok(StarknetBlock {
         genesis: Genesis {

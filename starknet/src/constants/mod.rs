@@ -225,6 +225,8 @@ pub struct VersionedConstants {
     pub stored_block_hash_buffer: u64,
     /// The bound on a Sierra array's length.
     pub sierra_array_len_bound: u64,
+    /// Cairo 0 account classes that see transaction version 1 (with a low tip).
+    pub v1_bound_accounts_cairo0: Vec<Felt>,
     /// Cairo 1 account classes that see transaction version 1 (with a low tip).
     pub v1_bound_accounts_cairo1: Vec<Felt>,
     /// The tip up to which a v1-bound account sees version 1.
@@ -421,6 +423,7 @@ impl VersionedConstants {
             reserved_contract: os.os_contract_addresses.reserved_contract_address,
             stored_block_hash_buffer: os.stored_block_hash_buffer,
             sierra_array_len_bound: os.sierra_array_len_bound,
+            v1_bound_accounts_cairo0: os.v1_bound_accounts_cairo0.clone(),
             v1_bound_accounts_cairo1: os.v1_bound_accounts_cairo1.clone(),
             v1_bound_accounts_max_tip: max_tip,
             data_gas_accounts: os.data_gas_accounts.clone(),

@@ -141,6 +141,7 @@ pub(super) struct RawOsConstants {
     pub(super) os_contract_addresses: RawContractAddresses,
     pub(super) stored_block_hash_buffer: u64,
     pub(super) sierra_array_len_bound: u64,
+    pub(super) v1_bound_accounts_cairo0: Vec<Felt>,
     pub(super) v1_bound_accounts_cairo1: Vec<Felt>,
     pub(super) v1_bound_accounts_max_tip: Felt,
     pub(super) data_gas_accounts: Vec<Felt>,

@@ -52,6 +52,12 @@ pub(super) fn run_call(
             class_hash.0
         )));
     };
+    if class.is_cairo0() {
+        ctx.tracked.push(Tracked::CairoSteps);
+        let result = super::deprecated::run_entry_point(state, ctx, &class, class_hash, &request);
+        ctx.tracked.pop();
+        return result;
+    }
     // Once a call is metered by steps, every call it makes is too.
     let tracked = if ctx.current_tracked() == Tracked::CairoSteps
         || !ctx
@@ -219,7 +225,7 @@ fn run_entry_point(
 }
 
 /// A cairo-vm error as one short line: the error itself, without the traceback.
-fn vm_error_text(e: &cairo_vm::vm::errors::cairo_run_errors::CairoRunError) -> String {
+pub(super) fn vm_error_text(e: &cairo_vm::vm::errors::cairo_run_errors::CairoRunError) -> String {
     use cairo_vm::vm::errors::cairo_run_errors::CairoRunError;
     let text = match e {
         CairoRunError::VmException(vm) => format!("{} (pc {})", vm.inner_exc, vm.pc),

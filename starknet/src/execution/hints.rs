@@ -153,8 +153,12 @@ impl HintProcessorLogic for SyscallHintProcessor<'_, '_, '_, '_, '_> {
         let pc = *hint_data
             .downcast_ref::<usize>()
             .ok_or(HintError::WrongHintData)?;
-        let class = self.class;
-        let hints = class
+        let crate::class::Code::Cairo1(code) = &self.class.code else {
+            return Err(HintError::CustomHint(
+                "a Cairo 1 hint in a Cairo 0 class".into(),
+            ));
+        };
+        let hints = code
             .hints
             .get(&pc)
             .ok_or_else(|| HintError::CustomHint(format!("no hint at pc {pc}").into()))?;
@@ -162,7 +166,7 @@ impl HintProcessorLogic for SyscallHintProcessor<'_, '_, '_, '_, '_> {
             match hint {
                 // Printing is a side effect with unbounded work per step: not on a sequencer.
                 Hint::Core(CoreHintBase::Core(CoreHint::DebugPrint { .. })) => {}
-                Hint::Core(_) => class.core_hints.execute(vm, exec_scopes, hint)?,
+                Hint::Core(_) => code.core_hints.execute(vm, exec_scopes, hint)?,
                 Hint::Starknet(StarknetHint::SystemCall { system }) => {
                     let ptr = res_operand_ptr(vm, system)?;
                     self.syscall(vm, ptr)?;

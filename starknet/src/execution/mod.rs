@@ -8,6 +8,7 @@
 //! forbidden syscall, …) unwinds every call of the transaction: `__execute__` reverts,
 //! `__validate__` rejects.
 
+mod deprecated;
 mod entry_point;
 mod hints;
 mod syscalls;

@@ -10,7 +10,7 @@ use starknet_types_core::felt::Felt;
 
 use super::{read, ClassFiles, GenesisError};
 use crate::class::{sierra_class_hash, ClassError, ContractClass, SierraVersion};
-use crate::contracts::BuiltinContract;
+use crate::contracts::load_builtin;
 use crate::input::MAX_CLASS_FILE_BYTES;
 
 #[derive(Deserialize)]
@@ -28,6 +28,11 @@ pub(super) struct ClassEntry {
     /// record, and which decides how it is metered). Without it,
     /// [`SierraVersion::ASSUMED_FOR_CASM`].
     sierra_version: Option<String>,
+    /// A Cairo 0 class inline (the compiler's JSON, or a node's with a compressed program):
+    /// its class hash computed as Starknet does.
+    cairo0_class: Option<Box<serde_json::value::RawValue>>,
+    /// A Cairo 0 class file.
+    cairo0: Option<PathBuf>,
 }
 
 /// The class entry `i` of the document at `path`: its hash and the prepared class.
@@ -41,6 +46,9 @@ pub(super) fn load(
         path: path.to_path_buf(),
         what,
     };
+    if entry.cairo0_class.is_some() || entry.cairo0.is_some() {
+        return load_cairo0(entry, i, path, class_files);
+    }
     let (hash, class) = match entry {
         ClassEntry {
             builtin: Some(name),
@@ -50,10 +58,11 @@ pub(super) fn load(
             compiled_class: None,
             sierra_class: None,
             sierra_version: None,
+            ..
         } => {
-            let contract = BuiltinContract::by_name(name)
-                .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?;
-            let (hash, class) = contract.load().map_err(|error| GenesisError::Class {
+            let (hash, class) = load_builtin(name)
+                .ok_or_else(|| invalid(format!("classes[{i}]: no builtin class {name:?}")))?
+                .map_err(|error| GenesisError::Class {
                 path: path.to_path_buf(),
                 error,
             })?;
@@ -67,6 +76,7 @@ pub(super) fn load(
             compiled_class: Some(json),
             sierra_class: None,
             sierra_version,
+            ..
         } => {
             let casm = serde_json::from_value(json.clone()).map_err(|source| {
                 GenesisError::Class {
@@ -92,6 +102,7 @@ pub(super) fn load(
             compiled_class: None,
             sierra_class: None,
             sierra_version,
+            ..
         } => {
             if sierra.is_some() == class_hash.is_some() {
                 return Err(invalid(format!(
@@ -143,6 +154,7 @@ pub(super) fn load(
             compiled_class: None,
             sierra_class: Some(sierra),
             sierra_version: None,
+            ..
         } => {
             let class_error = |error| GenesisError::Class {
                 path: path.to_path_buf(),
@@ -162,11 +174,63 @@ pub(super) fn load(
         }
         _ => {
             return Err(invalid(format!(
-                "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\", or \"compiled_class\" with \"class_hash\", or \"sierra_class\""
+                "classes[{i}]: give \"builtin\", or \"casm\" with \"sierra\" or \"class_hash\", or \"compiled_class\" with \"class_hash\", or \"sierra_class\", or \"cairo0_class\" or \"cairo0\""
             )))
         }
     };
     Ok((hash, class))
+}
+
+/// A Cairo 0 class entry: `cairo0_class` inline or a `cairo0` file, with an optional
+/// `class_hash` it must hash to, and nothing else.
+fn load_cairo0(
+    entry: &ClassEntry,
+    i: usize,
+    path: &Path,
+    class_files: &ClassFiles<'_>,
+) -> Result<(ClassHash, Arc<ContractClass>), GenesisError> {
+    let invalid = |what: String| GenesisError::Invalid {
+        path: path.to_path_buf(),
+        what,
+    };
+    let others = entry.builtin.is_some()
+        || entry.casm.is_some()
+        || entry.sierra.is_some()
+        || entry.compiled_class.is_some()
+        || entry.sierra_class.is_some()
+        || entry.sierra_version.is_some();
+    if others || (entry.cairo0_class.is_some() && entry.cairo0.is_some()) {
+        return Err(invalid(format!(
+            "classes[{i}]: a Cairo 0 class is \"cairo0_class\" or \"cairo0\", with at most \"class_hash\""
+        )));
+    }
+    let (text, source) = match (&entry.cairo0_class, &entry.cairo0) {
+        (Some(inline), _) => (inline.get().to_string(), path.to_path_buf()),
+        (None, Some(file)) => {
+            let ClassFiles::RelativeTo(dir) = class_files else {
+                return Err(invalid(format!(
+                    "classes[{i}] names a class file; a block file must be self-contained: give the class inline as \"cairo0_class\""
+                )));
+            };
+            let file = dir.join(file);
+            (read(&file, MAX_CLASS_FILE_BYTES)?, file)
+        }
+        (None, None) => unreachable!("checked by the caller"),
+    };
+    let (hash, class) =
+        ContractClass::from_cairo0_json(&text).map_err(|error| GenesisError::Class {
+            path: source,
+            error,
+        })?;
+    if let Some(given) = entry.class_hash {
+        if given != hash.0 {
+            return Err(invalid(format!(
+                "classes[{i}]: the Cairo 0 class hashes to {:#x}, not {given:#x}",
+                hash.0
+            )));
+        }
+    }
+    Ok((hash, Arc::new(class)))
 }
 
 /// `class` with the Sierra version an entry gives (`None`: the version assumed for CASM).

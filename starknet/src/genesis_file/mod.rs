@@ -189,13 +189,9 @@ pub fn to_json(
     use serde_json::json;
     let hex = |f: &Felt| format!("{f:#x}");
     let mut builtin_names: HashMap<ClassHash, &'static str> = HashMap::new();
-    for contract in crate::contracts::ALL {
-        if let Ok((hash, class)) = contract.load() {
-            if state.classes.get(&hash).map(|c| c.compiled_class_hash())
-                == Some(class.compiled_class_hash())
-            {
-                builtin_names.insert(hash, contract.name);
-            }
+    for (name, hash, class) in crate::contracts::all_builtins().unwrap_or_default() {
+        if state.classes.get(&hash).map(|c| c.identity()) == Some(class.identity()) {
+            builtin_names.insert(hash, name);
         }
     }
     let mut classes: Vec<_> = state.classes.iter().collect();
@@ -204,11 +200,14 @@ pub fn to_json(
         .into_iter()
         .map(|(hash, class)| match builtin_names.get(hash) {
             Some(name) => json!({ "builtin": name }),
-            None => json!({
-                "class_hash": hex(&hash.0),
-                "compiled_class": serde_json::to_value(class.casm()).expect("a class serializes"),
-                "sierra_version": class.sierra_version().to_string(),
-            }),
+            None => match (class.casm(), class.cairo0_json()) {
+                (Some(casm), _) => json!({
+                    "class_hash": hex(&hash.0),
+                    "compiled_class": serde_json::to_value(casm).expect("a class serializes"),
+                    "sierra_version": class.sierra_version().to_string(),
+                }),
+                (None, json) => json!({ "cairo0_class": json }),
+            },
         })
         .collect();
     let mut contracts: Vec<_> = state.class_hashes.iter().collect();

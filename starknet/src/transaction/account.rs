@@ -256,8 +256,8 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
         self.vm_resources += &result.resources;
     }
 
-    /// Runs a `__validate*__` entry point; `Err(reason)` if it failed or did not return
-    /// `VALID`.
+    /// Runs a `__validate*__` entry point; `Err(reason)` if it failed or (a Cairo 1 account)
+    /// did not return `VALID`.
     pub(crate) fn validate(
         &mut self,
         name: &str,
@@ -285,7 +285,16 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
                 "The `validate` entry point panicked with: {reason}"
             )));
         }
-        if result.retdata != [crate::execution::short_string("VALID")] {
+        // Only a Cairo 1 account must say `VALID`.
+        let class_hash = self
+            .state
+            .read_felt(&StateKey::ClassHashAt(self.tx.sender))?;
+        let cairo0 = self
+            .state
+            .read(&StateKey::Class(starknet_api::core::ClassHash(class_hash)))?
+            .class()
+            .is_some_and(|class| class.is_cairo0());
+        if !cairo0 && result.retdata != [crate::execution::short_string("VALID")] {
             return Ok(Err(format!("{name} did not return VALID")));
         }
         self.validate_steps = result.resources.n_steps;

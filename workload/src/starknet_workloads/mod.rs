@@ -30,6 +30,7 @@ use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
 use starkstm_starknet::starknet_api::core::ContractAddress;
 use starkstm_starknet::{ClassError, Felt, GasPrices, U256};
 
+mod cairo0;
 mod calls;
 
 use calls::{bounds_with, call, l1_deposit, mint, swap, syscall_call, SyscallCall};
@@ -69,11 +70,15 @@ pub enum Workload {
     Mint,
     /// Calls of many syscalls.
     Syscalls,
+    /// Signed transfers from OpenZeppelin's Cairo 0 account 0.5.1.
+    TransfersCairo0,
+    /// Cairo 0 accounts calling Cairo 0 and Cairo 1 contracts: every deprecated syscall.
+    Cairo0,
 }
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 13] = [
+    pub const ALL: [Workload; 15] = [
         Workload::Mix,
         Workload::Transfers,
         Workload::TransfersNovalidate,
@@ -87,6 +92,8 @@ impl Workload {
         Workload::Mint,
         Workload::Deploys,
         Workload::Syscalls,
+        Workload::TransfersCairo0,
+        Workload::Cairo0,
     ];
 
     /// The workloads that need a class from outside the repository ([`WorkloadSpec::argent`]):
@@ -110,6 +117,8 @@ impl Workload {
             Workload::Deploys => "deploys",
             Workload::Mint => "mint",
             Workload::Syscalls => "syscalls",
+            Workload::TransfersCairo0 => "transfers-cairo0",
+            Workload::Cairo0 => "cairo0",
         }
     }
 
@@ -152,6 +161,23 @@ const TOKEN_Y: u64 = 0xa1;
 const POOL: u64 = 0xa2;
 const NFT: u64 = 0xa3;
 const EXTRA_POOLS: u64 = 0xb0;
+const PROBES: u64 = 0xd0;
+const N_PROBES: u64 = 8;
+/// The Cairo 0 Universal Deployer's address on Starknet.
+const UDC_CAIRO0: &str = "0x41a78e741e5af2fec34b695679bc6891742439f7afb8484ecd7766661ad02bf";
+
+/// Who the genesis's accounts are.
+#[derive(Clone, Debug)]
+pub enum Accounts {
+    /// Our `account` (or `account_novalidate`).
+    Ours,
+    /// OpenZeppelin's account 1.0.0.
+    Oz,
+    /// OpenZeppelin's Cairo 0 account 0.5.1.
+    Cairo0,
+    /// Argent's account 0.4.0 (counterfactual: funded, not deployed).
+    Argent(ArgentClass),
+}
 
 /// The generated world: a genesis plus the contracts the workloads call.
 #[derive(Clone, Debug)]
@@ -174,6 +200,10 @@ pub struct World {
     ),
     /// The NFT collection.
     pub nft: ContractAddress,
+    /// Cairo 0 probes (`contracts/cairo0/probe.cairo`).
+    pub probes: Vec<ContractAddress>,
+    /// The Cairo 0 Universal Deployer.
+    pub udc_cairo0: ContractAddress,
 }
 
 impl World {
@@ -185,24 +215,26 @@ impl World {
         pools: usize,
         seed: u64,
     ) -> Result<World, ClassError> {
-        World::with_accounts(accounts, validate, false, None, pools, seed)
+        World::with_accounts(accounts, validate, Accounts::Ours, pools, seed)
     }
 
-    /// As [`new`](World::new), with OpenZeppelin's account 1.0.0 as every account if
-    /// `oz_accounts`, or Argent's (counterfactual: funded, not deployed) if `argent` is given.
+    /// As [`new`](World::new), with `kind` as every account.
     pub fn with_accounts(
         accounts: usize,
         validate: bool,
-        oz_accounts: bool,
-        argent: Option<ArgentClass>,
+        kind: Accounts,
         pools: usize,
         seed: u64,
     ) -> Result<World, ClassError> {
         let mut g = Genesis::new(&GenesisConfig {
             accounts: accounts.max(1),
             validate,
-            oz_accounts,
-            argent,
+            oz_accounts: matches!(kind, Accounts::Oz),
+            cairo0_accounts: matches!(kind, Accounts::Cairo0),
+            argent: match kind {
+                Accounts::Argent(class) => Some(class),
+                _ => None,
+            },
             seed,
             // The real STRK token pays the fees, as on Starknet.
             fee_token_class: contracts::ERC20_STRK.name,
@@ -264,6 +296,17 @@ impl World {
             );
         }
         g.deploy(contracts::NFT, nft, &[]);
+        let probe_class = g.classes[contracts::PROBE_CAIRO0.name];
+        let probes: Vec<_> = (0..N_PROBES)
+            .map(|i| {
+                let at = address(PROBES + i);
+                g.state.deploy(at, probe_class);
+                at
+            })
+            .collect();
+        let udc_cairo0 = address(Felt::from_hex(UDC_CAIRO0).expect("a constant address"));
+        g.state
+            .deploy(udc_cairo0, g.classes[contracts::UDC_CAIRO0.name]);
         let undeclared_name = if validate {
             "account_novalidate"
         } else {
@@ -283,6 +326,8 @@ impl World {
             pools,
             nft,
             undeclared: (undeclared_hash, undeclared_class),
+            probes,
+            udc_cairo0,
         })
     }
 }
@@ -295,20 +340,20 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     } else {
         1
     };
-    let oz = spec.workload == Workload::TransfersOz;
-    let argent = if spec.workload == Workload::TransfersArgent {
-        Some(spec.argent.clone().ok_or_else(|| {
+    let kind = match spec.workload {
+        Workload::TransfersOz => Accounts::Oz,
+        Workload::TransfersCairo0 | Workload::Cairo0 => Accounts::Cairo0,
+        Workload::TransfersArgent => Accounts::Argent(spec.argent.clone().ok_or_else(|| {
             ClassError::Invalid(
                 "the transfers-argent workload needs Argent's account class 0.4.0, which is \
                  GPL-3.0 and not shipped: pass --argent-class FILE (`bash .ci/argent-class` \
                  fetches it from the registry and prints its path)"
                     .to_string(),
             )
-        })?)
-    } else {
-        None
+        })?),
+        _ => Accounts::Ours,
     };
-    let mut world = World::with_accounts(spec.accounts, validate, oz, argent, pools, spec.seed)?;
+    let mut world = World::with_accounts(spec.accounts, validate, kind, pools, spec.seed)?;
     // The syscalls workload also deploys accounts: their addresses are funded at genesis.
     let mut account_deploys: Vec<starkstm_starknet::Transaction> = Vec::new();
     if spec.workload == Workload::Syscalls {
@@ -365,6 +410,12 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                 }
             }
         }
+        if spec.workload == Workload::Cairo0 && i % 10 == 9 {
+            // A message from L1 to a Cairo 0 L1 handler.
+            let probe = world.probes[rng.below(N_PROBES) as usize];
+            txs.push(cairo0::l1_message(g, probe, i as u64, amount(&mut rng)));
+            continue;
+        }
         if spec.failing > 0.0 && rng.chance(spec.failing) {
             let tx = match rng.below(5) {
                 0 => g.invoke(
@@ -372,6 +423,9 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     nonce,
                     &[g.transfer_call(uniform(&mut rng), 1 << 100)],
                 ),
+                1 if spec.workload == Workload::Cairo0 => {
+                    g.invoke(&sender, nonce, &[cairo0::failing_call(&world, &mut rng)])
+                }
                 1 => g.invoke(
                     &sender,
                     nonce,
@@ -416,6 +470,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             | Workload::TransfersNovalidate
             | Workload::TransfersOz
             | Workload::TransfersArgent
+            | Workload::TransfersCairo0
             | Workload::NonceChains => {
                 vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))]
             }
@@ -472,6 +527,20 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     }
                 }
             }
+            Workload::Cairo0 => match cairo0::calls(&world, i as u64, &mut rng) {
+                cairo0::Cairo0Calls::Plain(calls) => calls,
+                cairo0::Cairo0Calls::WithL1Gas(call) => {
+                    nonces[who] += 1;
+                    txs.push(g.invoke_with(
+                        &sender,
+                        nonce,
+                        &[call],
+                        bounds_with(g, Some(100_000), None, None),
+                        true,
+                    ));
+                    continue;
+                }
+            },
             Workload::Mix => match rng.below(100) {
                 0..=54 => vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))],
                 55..=69 => {

@@ -198,7 +198,10 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
         outcome
     }
 
-    pub(super) fn replace_class(&mut self, class_hash: ClassHash) -> Result<Outcome, ServeError> {
+    pub(in crate::execution) fn replace_class(
+        &mut self,
+        class_hash: ClassHash,
+    ) -> Result<Outcome, ServeError> {
         if self
             .state
             .read(&StateKey::Class(class_hash))?

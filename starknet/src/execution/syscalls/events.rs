@@ -10,7 +10,7 @@ use crate::receipt::{Event, L2ToL1Message};
 const ETH_ADDRESS_BITS: usize = 160;
 
 impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
-    pub(super) fn emit_event(
+    pub(in crate::execution) fn emit_event(
         &mut self,
         keys: Vec<Felt>,
         data: Vec<Felt>,
@@ -45,7 +45,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
         Ok(Outcome::Ok(vec![]))
     }
 
-    pub(super) fn send_message(
+    pub(in crate::execution) fn send_message(
         &mut self,
         to_address: Felt,
         payload: Vec<Felt>,

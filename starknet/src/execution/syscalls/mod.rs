@@ -167,11 +167,11 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
     }
 
     /// Nested calls draw on the phase's step budget as it stands now.
-    pub(super) fn sync_steps_out(&mut self) {
+    pub(in crate::execution) fn sync_steps_out(&mut self) {
         self.ctx.steps_left = self.steps_left;
     }
 
-    pub(super) fn sync_steps_in(&mut self) {
+    pub(in crate::execution) fn sync_steps_in(&mut self) {
         self.steps_left = self.ctx.steps_left;
     }
 
@@ -273,7 +273,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
 
     /// Copies `data` into a new segment the code reads (not counted as memory holes) and
     /// returns `[start, end]`.
-    pub(super) fn read_only_span(
+    pub(in crate::execution) fn read_only_span(
         &mut self,
         vm: &mut VirtualMachine,
         data: &[Felt],

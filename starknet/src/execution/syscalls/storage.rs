@@ -9,12 +9,15 @@ use crate::execution::ExecError;
 use crate::tx_state::WriteRefused;
 
 impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
-    pub(super) fn storage_read(&mut self, key: StorageKey) -> Result<Outcome, ServeError> {
+    pub(in crate::execution) fn storage_read(
+        &mut self,
+        key: StorageKey,
+    ) -> Result<Outcome, ServeError> {
         let value = self.state.storage_read(self.frame.storage_address, key)?;
         Ok(Outcome::Ok(vec![value.into()]))
     }
 
-    pub(super) fn storage_write(
+    pub(in crate::execution) fn storage_write(
         &mut self,
         key: StorageKey,
         value: Felt,

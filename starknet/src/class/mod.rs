@@ -17,6 +17,11 @@ use starknet_api::core::{ClassHash, CompiledClassHash};
 use starknet_types_core::felt::Felt;
 
 use crate::input::elide;
+
+mod cairo0;
+
+pub use cairo0::is_cairo0_json;
+
 use crate::panic_guard::catch_silently;
 
 /// Loading or compiling a class failed.
@@ -57,16 +62,30 @@ pub(crate) struct EntryPoint {
     pub(crate) builtins: Vec<BuiltinName>,
 }
 
-/// A compiled class ready to run: its cairo-vm program, hints by pc and entry points. Built once
-/// per class (parsing costs 0.4–8 ms) and shared by every worker in an `Arc`.
+/// A class ready to run: its cairo-vm program and entry points, with what its kind needs (a
+/// Cairo 1 class's CASM and hints, a Cairo 0 class's JSON). Built once per class (parsing costs
+/// 0.4–8 ms) and shared by every worker in an `Arc`.
 pub struct ContractClass {
     pub(crate) program: Program,
-    pub(crate) hints: HashMap<usize, Vec<Hint>>,
-    pub(crate) core_hints: Cairo1HintProcessor,
     pub(crate) bytecode_len: usize,
     external: Vec<EntryPoint>,
     constructor: Vec<EntryPoint>,
     l1_handler: Vec<EntryPoint>,
+    pub(crate) code: Code,
+}
+
+/// What running a class needs besides its program, by the kind of class.
+pub(crate) enum Code {
+    /// A Cairo 1 class, compiled to CASM.
+    Cairo1(Box<Cairo1Code>),
+    /// A Cairo 0 (deprecated) class.
+    Cairo0(Box<cairo0::Cairo0Code>),
+}
+
+/// A Cairo 1 class's CASM, hints and Sierra facts.
+pub(crate) struct Cairo1Code {
+    pub(crate) hints: HashMap<usize, Vec<Hint>>,
+    pub(crate) core_hints: Cairo1HintProcessor,
     compiled_class_hash: CompiledClassHash,
     casm: CasmContractClass,
     sierra_version: SierraVersion,
@@ -114,7 +133,8 @@ impl fmt::Display for SierraVersion {
 impl fmt::Debug for ContractClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ContractClass")
-            .field("compiled_class_hash", &self.compiled_class_hash)
+            .field("cairo0", &self.is_cairo0())
+            .field("compiled_class_hash", &self.compiled_class_hash())
             .field("bytecode_len", &self.bytecode_len)
             .field("external", &self.external.len())
             .finish()
@@ -172,30 +192,36 @@ impl ContractClass {
         .map_err(|e| ClassError::Invalid(format!("cairo-vm rejected the program: {e}")))?;
         Ok(ContractClass {
             program,
-            hints,
-            core_hints: Cairo1HintProcessor::new(&[], RunResources::default(), false),
             bytecode_len,
             external,
             constructor,
             l1_handler,
-            compiled_class_hash,
-            casm,
-            sierra_version: SierraVersion::ASSUMED_FOR_CASM,
-            sierra_lengths: None,
+            code: Code::Cairo1(Box::new(Cairo1Code {
+                hints,
+                core_hints: Cairo1HintProcessor::new(&[], RunResources::default(), false),
+                compiled_class_hash,
+                casm,
+                sierra_version: SierraVersion::ASSUMED_FOR_CASM,
+                sierra_lengths: None,
+            })),
         })
     }
 
     /// The class with its Sierra version set (a compiled class does not record it; see
     /// [`SierraVersion::ASSUMED_FOR_CASM`]).
     pub fn with_sierra_version(mut self, version: SierraVersion) -> ContractClass {
-        self.sierra_version = version;
+        if let Code::Cairo1(code) = &mut self.code {
+            code.sierra_version = version;
+        }
         self
     }
 
     /// The class with the lengths of its Sierra program and ABI string set (a declare's
     /// archival gas counts them with the bytecode).
     pub fn with_sierra_lengths(mut self, program: usize, abi: usize) -> ContractClass {
-        self.sierra_lengths = Some((program, abi));
+        if let Code::Cairo1(code) = &mut self.code {
+            code.sierra_lengths = Some((program, abi));
+        }
         self
     }
 
@@ -203,18 +229,57 @@ impl ContractClass {
     /// Sierra program in felts of 32 bytes, plus the ABI string's bytes (the Sierra part is 0
     /// when unknown).
     pub fn code_size(&self) -> usize {
-        let (program, abi) = self.sierra_lengths.unwrap_or((0, 0));
+        let (program, abi) = self.sierra_lengths().unwrap_or((0, 0));
         (self.bytecode_len + program) * 32 + abi
     }
 
     /// The Sierra program's and ABI string's lengths, when known.
     pub fn sierra_lengths(&self) -> Option<(usize, usize)> {
-        self.sierra_lengths
+        match &self.code {
+            Code::Cairo1(code) => code.sierra_lengths,
+            Code::Cairo0(_) => None,
+        }
     }
 
-    /// The Sierra version of the program this class was compiled from.
+    /// The Sierra version of the program this class was compiled from (`0.0.0` for a Cairo 0
+    /// class, which has none).
     pub fn sierra_version(&self) -> SierraVersion {
-        self.sierra_version
+        match &self.code {
+            Code::Cairo1(code) => code.sierra_version,
+            Code::Cairo0(_) => SierraVersion(0, 0, 0),
+        }
+    }
+
+    /// Whether this is a Cairo 0 (deprecated) class.
+    pub fn is_cairo0(&self) -> bool {
+        matches!(self.code, Code::Cairo0(_))
+    }
+
+    /// A Cairo 0 class's own class hash; `None` for a Cairo 1 class (whose class hash is its
+    /// Sierra's, which the compiled class does not know).
+    pub fn cairo0_class_hash(&self) -> Option<ClassHash> {
+        match &self.code {
+            Code::Cairo1(_) => None,
+            Code::Cairo0(code) => Some(code.class_hash),
+        }
+    }
+
+    /// A Cairo 0 class as Starknet tooling writes it (its program uncompressed), for files and
+    /// other executors; `None` for a Cairo 1 class.
+    pub fn cairo0_json(&self) -> Option<&serde_json::Value> {
+        match &self.code {
+            Code::Cairo1(_) => None,
+            Code::Cairo0(code) => Some(&code.json),
+        }
+    }
+
+    /// What tells two prepared classes apart: the compiled class hash of a Cairo 1 class, the
+    /// class hash of a Cairo 0 one.
+    pub fn identity(&self) -> Felt {
+        match &self.code {
+            Code::Cairo1(code) => code.compiled_class_hash.0,
+            Code::Cairo0(code) => code.class_hash.0,
+        }
     }
 
     /// Compiles a Sierra contract class (the JSON `starknet-compile` emits) to CASM and prepares
@@ -232,14 +297,21 @@ impl ContractClass {
         ))
     }
 
-    /// The compiled class hash (Blake2s, the current definition).
+    /// The compiled class hash (Blake2s, the current definition); zero for a Cairo 0 class,
+    /// as the state records it.
     pub fn compiled_class_hash(&self) -> CompiledClassHash {
-        self.compiled_class_hash
+        match &self.code {
+            Code::Cairo1(code) => code.compiled_class_hash,
+            Code::Cairo0(_) => CompiledClassHash(Felt::ZERO),
+        }
     }
 
-    /// The CASM class this was prepared from.
-    pub fn casm(&self) -> &CasmContractClass {
-        &self.casm
+    /// The CASM class this was prepared from; `None` for a Cairo 0 class.
+    pub fn casm(&self) -> Option<&CasmContractClass> {
+        match &self.code {
+            Code::Cairo1(code) => Some(&code.casm),
+            Code::Cairo0(_) => None,
+        }
     }
 
     /// The entry point of `kind` with `selector`.
@@ -250,6 +322,15 @@ impl ContractClass {
             EntryPointKind::L1Handler => &self.l1_handler,
         };
         eps.iter().find(|ep| ep.selector == selector)
+    }
+
+    /// The entry points of `kind`, as the class lists them.
+    pub(crate) fn entry_points(&self, kind: EntryPointKind) -> &[EntryPoint] {
+        match kind {
+            EntryPointKind::External => &self.external,
+            EntryPointKind::Constructor => &self.constructor,
+            EntryPointKind::L1Handler => &self.l1_handler,
+        }
     }
 
     /// Whether the class has a constructor.
