@@ -133,6 +133,7 @@ fn base_block(seed: u64) -> Value {
         counters: 1,
         validate: seed % 2 == 0,
         seed,
+        cairo0_accounts: false,
     })
     .expect("the block generates");
     serde_json::from_str(&write_block(&block)).expect("a block file is JSON")

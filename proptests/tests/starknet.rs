@@ -1,5 +1,6 @@
 //! Parallel == sequential on random Starknet blocks: transfers between few or many accounts,
-//! counter increments, swaps, mints, declares and deploys, with failing, reverting and rejected
+//! counter increments, swaps, mints, declares and deploys, calls of Cairo 0 contracts, from our
+//! Cairo 1 accounts or OpenZeppelin's Cairo 0 ones, with failing, reverting and rejected
 //! transactions mixed in (see `starkstm_workload::starknet::random_block`), on 1 to 8 threads.
 //! Receipts (status, fee, resources, events, messages) and the final state must be identical.
 
@@ -39,9 +40,10 @@ proptest! {
         accounts in prop_oneof![1usize..4, 4usize..40],
         counters in 1usize..3,
         validate in any::<bool>(),
+        cairo0_accounts in any::<bool>(),
         threads in 1usize..=MAX_THREADS,
     ) {
-        check(&RandomStarknetParams { txs, accounts, counters, validate, seed }, threads);
+        check(&RandomStarknetParams { txs, accounts, counters, validate, seed, cairo0_accounts }, threads);
     }
 }
 
@@ -59,6 +61,8 @@ fn random_blocks_mix_every_outcome() {
             counters: 2,
             validate: true,
             seed,
+            // Half the blocks from Cairo 0 accounts.
+            cairo0_accounts: seed % 2 == 0,
         };
         let block = random_block(&params).unwrap();
         let vm = StarknetVm::new(block.genesis.context.clone());
@@ -96,6 +100,7 @@ fn random_blocks_mix_every_outcome() {
         "RunResources has no remaining steps",
         "no fee was paid on L1",
         "already declared",
+        "probe: asked to fail",
     ] {
         assert!(
             reasons.iter().any(|r| r.contains(expected)),

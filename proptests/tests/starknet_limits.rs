@@ -44,7 +44,7 @@ proptest! {
         capacity in capacity(),
         threads in 1usize..=MAX_THREADS,
     ) {
-        let params = RandomStarknetParams { txs, accounts, counters: 2, validate: seed % 2 == 0, seed };
+        let params = RandomStarknetParams { txs, accounts, counters: 2, validate: seed % 2 == 0, seed, cairo0_accounts: seed % 3 == 0 };
         let block = random_block(&params).unwrap();
         let vm = StarknetVm::new(block.genesis.context.clone());
         let base = BlockState::new(&block.genesis.state, &block.genesis.context);

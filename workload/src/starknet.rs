@@ -27,6 +27,9 @@ pub struct RandomStarknetParams {
     pub validate: bool,
     /// Seed.
     pub seed: u64,
+    /// Whether the accounts are OpenZeppelin's Cairo 0 account 0.5.1 (which always checks
+    /// signatures) instead of ours.
+    pub cairo0_accounts: bool,
 }
 
 /// A random block mixing every kind of transaction we execute, for property tests: fee-token
@@ -36,7 +39,8 @@ pub struct RandomStarknetParams {
 /// NFT mints of free or taken ids and of the next id (a hot key), deploys (some to a taken
 /// address), a declare of a class missing from the genesis (then deploys of it succeed; a
 /// second declare is rejected), a deploy-account, L1 handlers (some without a fee: rejected),
-/// bad signatures and wrong nonces (rejected), and loops that run out of gas.
+/// bad signatures and wrong nonces (rejected), loops that run out of gas, and calls of Cairo 0
+/// contracts (from Cairo 0 and from Cairo 1, some failing).
 pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, ClassError> {
     use starkstm_starknet::genesis::{Account, Call};
     use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
@@ -46,8 +50,14 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
     use starkstm_starknet::{Felt, U256};
 
     let mut rng = Rng::new(params.seed ^ 0x5354_4152_4b4e_4554);
-    let world =
-        crate::starknet_workloads::World::new(params.accounts, params.validate, 1, params.seed)?;
+    use crate::starknet_workloads::{Accounts, World};
+    let kind = if params.cairo0_accounts {
+        Accounts::Cairo0
+    } else {
+        Accounts::Ours
+    };
+    let world = World::with_accounts(params.accounts, params.validate, kind, 1, params.seed)?;
+    let probes = world.probes[..2].to_vec();
     // The class declared in the block: the account flavour the genesis does not use.
     let (late_hash, late_class) = world.undeclared.clone();
     let counters: Vec<_> =
@@ -228,6 +238,36 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                 g.bounds(2_000_000),
                 true,
             ),
+            92..=95 => {
+                // Cairo 0 probes (two: hot keys), called directly and from Cairo 1.
+                let probe = probes[rng.below(2) as usize];
+                let probe_class = g.classes[starkstm_starknet::contracts::PROBE_CAIRO0.name].0;
+                let calls = match rng.below(5) {
+                    0 => vec![call(probe, "increase", vec![Felt::from(1 + rng.below(9))])],
+                    1 => vec![call(
+                        probe,
+                        "call_increase",
+                        vec![*counter.0.key(), Felt::ONE],
+                    )],
+                    2 => vec![call(
+                        probe,
+                        "library_increase",
+                        vec![probe_class, Felt::TWO],
+                    )],
+                    3 => vec![call(probe, "fail", vec![])],
+                    _ => vec![call(
+                        counter,
+                        "call_and_catch",
+                        vec![
+                            *probe.0.key(),
+                            selector_from_name("increase").0,
+                            Felt::ONE,
+                            Felt::ONE,
+                        ],
+                    )],
+                };
+                g.invoke(&sender, nonce, &calls)
+            }
             _ => {
                 let to = accounts[rng.below(accounts.len() as u64) as usize].address;
                 g.invoke(

@@ -27,6 +27,32 @@ fn execute(block: &StarknetBlock) -> OutputFile {
 }
 
 #[test]
+fn cairo0_blocks_round_trip_with_a_class_given_inline() {
+    // Cairo 0 accounts, and a Cairo 0 class of no builtin (Braavos's proxy, as a node
+    // returns it), written inline and read back under its hash.
+    let mut block = random_block(&RandomStarknetParams {
+        txs: 30,
+        accounts: 4,
+        counters: 2,
+        validate: true,
+        seed: 14,
+        cairo0_accounts: true,
+    })
+    .unwrap();
+    let proxy = include_str!("../../replay/tests/fixtures/rpc/deprecated_contract_class.json");
+    let (hash, class) = starkstm_starknet::ContractClass::from_cairo0_json(proxy).unwrap();
+    block
+        .genesis
+        .state
+        .declare(hash, std::sync::Arc::new(class));
+    let text = write_block(&block);
+    assert!(text.contains("\"cairo0_class\""));
+    let loaded = read_block(&text, Path::new("c.json")).unwrap();
+    assert!(loaded.genesis.state.classes[&hash].is_cairo0());
+    assert_eq!(execute(&block), execute(&loaded));
+}
+
+#[test]
 fn a_saved_block_replays_identically() {
     // Every transaction kind, a class declared in the block, an in-block deploy-account.
     let block = random_block(&RandomStarknetParams {
@@ -35,6 +61,7 @@ fn a_saved_block_replays_identically() {
         counters: 2,
         validate: true,
         seed: 11,
+        cairo0_accounts: false,
     })
     .unwrap();
     let text = write_block(&block);
@@ -109,6 +136,7 @@ fn broken_block_files_are_one_line_errors() {
         counters: 1,
         validate: false,
         seed: 1,
+        cairo0_accounts: false,
     })
     .unwrap();
     let text = write_block(&block);

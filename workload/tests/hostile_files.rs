@@ -21,6 +21,7 @@ fn block_json(seed: u64) -> Value {
         counters: 1,
         validate: true,
         seed,
+        cairo0_accounts: false,
     })
     .unwrap();
     serde_json::from_str(&write_block(&block)).unwrap()

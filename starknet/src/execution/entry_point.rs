@@ -228,7 +228,11 @@ fn run_entry_point(
 pub(super) fn vm_error_text(e: &cairo_vm::vm::errors::cairo_run_errors::CairoRunError) -> String {
     use cairo_vm::vm::errors::cairo_run_errors::CairoRunError;
     let text = match e {
-        CairoRunError::VmException(vm) => format!("{} (pc {})", vm.inner_exc, vm.pc),
+        // A Cairo 0 `with_attr error_message(…)` names the failure.
+        CairoRunError::VmException(vm) => match &vm.error_attr_value {
+            Some(attr) => format!("{} {} (pc {})", attr.trim(), vm.inner_exc, vm.pc),
+            None => format!("{} (pc {})", vm.inner_exc, vm.pc),
+        },
         other => other.to_string(),
     };
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
