@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod class;
 mod conform;
 mod files;
 mod mock;
@@ -51,6 +52,9 @@ enum Command {
     /// and compare its state diff with the chain's; exit 0 if equal, 1 if not (or if execution
     /// read outside the recorded state), 2 if the file cannot be read.
     Replay(replay::ReplayArgs),
+    /// Load a class file (Sierra, CASM or Cairo 0) and print its kind, class hash, compiled
+    /// class hash and entry points.
+    Class(class::ClassArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(args) => bench::bench(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Replay(args) => replay::replay(&args),
+        Command::Class(args) => class::class(&args),
     }
 }
 

@@ -39,8 +39,8 @@ pub(crate) fn parse_workload(s: &str) -> Result<Workload> {
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// What the block holds: mix, transfers, transfers-novalidate, transfers-oz, transfers-zipf,
-    /// hot-recipient, nonce-chains, hot-counter, amm, amm-pools, mint or deploys (see the
-    /// README).
+    /// hot-recipient, nonce-chains, hot-counter, amm, amm-pools, mint, deploys, syscalls,
+    /// transfers-cairo0, cairo0 or transfers-argent (see the README).
     #[arg(long, default_value = "mix", value_parser = parse_workload)]
     workload: Workload,
     /// Transactions in the block.

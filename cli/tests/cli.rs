@@ -501,3 +501,66 @@ fn replay_exits_0_on_a_match_1_on_a_mismatch_or_divergence_and_2_on_a_bad_file()
     assert!(err.contains("cut.json: line"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `starkstm class` prints the hashes Starknet gives a class of each kind: the Cairo 0 classes
+/// of starknet-devnet-core with the hashes its `constants.rs` names, Braavos's proxy from its
+/// compressed RPC form, a Sierra class; a file that is no class exits 1 with one line.
+#[test]
+fn class_prints_the_hashes_of_cairo0_sierra_and_casm_classes() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    for (file, kind, hash) in [
+        (
+            "starknet/real-classes/oz_account_0_5_1.json",
+            "cairo0",
+            "0x04d07e40e93398ed3c76981e72dd1fd22557a78ce36c0515f679e27f0bb5bc5f",
+        ),
+        (
+            "starknet/real-classes/udc_legacy_0_5_0.json",
+            "cairo0",
+            "0x07b3e05f48f0c69e4a65ce5e076a66271a527aff2c34ce1083ec6e1526997a69",
+        ),
+        (
+            "replay/tests/fixtures/rpc/deprecated_contract_class.json",
+            "cairo0",
+            "0x03131fa018d520a037686ce3efddeab8f28895662f019ca3ca18a626650f7d1e",
+        ),
+        (
+            "starknet/real-classes/udc.sierra.json",
+            "sierra",
+            "0x01b2df6d8861670d4a8ca4670433b2418d78169c2947f46dc614e69f333745c8",
+        ),
+    ] {
+        let out = starkstm(&["class", &format!("{root}/{file}"), "--json"]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["kind"], kind, "{file}");
+        assert_eq!(v["class_hash"], hash, "{file}");
+        assert_eq!(
+            v["compiled_class_hash"].is_null(),
+            kind == "cairo0",
+            "{file}"
+        );
+        assert!(
+            v["entry_points"]["external"].as_u64().unwrap() > 0,
+            "{file}"
+        );
+    }
+    let casm = format!("{root}/contracts/compiled/counter.casm.json");
+    let out = starkstm(&["class", &casm]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("kind                 casm"),
+        "{text}"
+    );
+    let out = starkstm(&["class", &format!("{root}/README.md")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("not JSON") && err.lines().count() == 1,
+        "{err}"
+    );
+}

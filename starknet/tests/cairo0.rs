@@ -398,3 +398,45 @@ fn an_unknown_hint_is_a_clear_error() {
     let reason = reverted_reason(&out.outputs()[0]);
     assert!(reason.contains("no such hint"), "{reason}");
 }
+
+#[test]
+fn a_cairo0_account_deploys_itself_and_declares_a_class_and_a_cairo0_class_cannot_be_declared() {
+    let (mut g, [p, _], _) = cairo0_world();
+    let a = g.accounts[0];
+    // A Cairo 1 class the genesis lacks, for the declare.
+    let late = g.classes["account_novalidate"];
+    let late_class = g.state.classes.remove(&late).unwrap();
+    // A new OpenZeppelin Cairo 0 account, funded at its counterfactual address:
+    // `__validate_deploy__` checks the signature, the constructor takes the public key.
+    let key = felt(0xc0ffee);
+    let oz = g.classes[contracts::OZ_ACCOUNT_CAIRO0.name];
+    let (deploy, at) =
+        g.deploy_account_of(oz, vec![starkstm_starknet::public_key(key)], key, felt(3));
+    g.state.set_erc20_balance(
+        g.context.fee_token,
+        at,
+        starkstm_starknet::U256::from_u128(1 << 100),
+    );
+    let probe_hash = g.classes[contracts::PROBE_CAIRO0.name];
+    let probe_class = g.state.classes[&probe_hash].clone();
+    let txs = vec![
+        deploy,
+        g.declare(&a, 0, late, late_class),
+        // A Cairo 0 class in a Declare V3 is rejected.
+        g.declare(&a, 1, probe_hash, probe_class),
+        g.invoke(&a, 1, &[call(p, "increase", &[felt(1)])]),
+    ];
+    let out = execute(&g, &txs);
+    let r = out.outputs();
+    assert_eq!(r[0].status, Status::Succeeded, "{:?}", r[0].status);
+    assert_eq!(r[1].status, Status::Succeeded, "{:?}", r[1].status);
+    assert!(
+        rejected_reason(&r[2]).contains("Cairo 1 class"),
+        "{:?}",
+        r[2].status
+    );
+    assert_eq!(r[3].status, Status::Succeeded, "{:?}", r[3].status);
+    let state = after(&g, &out);
+    assert_eq!(state.class_hashes[&at], oz);
+    assert!(state.classes.contains_key(&late));
+}

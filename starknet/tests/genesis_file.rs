@@ -136,3 +136,72 @@ fn bad_genesis_files_are_clear_errors() {
         );
     }
 }
+
+/// Cairo 0 classes in a genesis file: a file with the hash it must have (OpenZeppelin's Cairo 0
+/// account 0.5.1, sending a transaction), the builtin probe by name, and a wrong hash or both
+/// forms at once as errors.
+#[test]
+fn a_genesis_file_holds_cairo0_classes() {
+    let real = concat!(env!("CARGO_MANIFEST_DIR"), "/real-classes");
+    let oz = "0x4d07e40e93398ed3c76981e72dd1fd22557a78ce36c0515f679e27f0bb5bc5f";
+    let key = Felt::from(0x5eed_u64);
+    let text = format!(
+        r#"{{
+  "format": "starkstm-genesis/1",
+  "classes": [
+    {{ "builtin": "erc20" }},
+    {{ "builtin": "probe_cairo0" }},
+    {{ "cairo0": "{real}/oz_account_0_5_1.json", "class_hash": "{oz}" }}
+  ],
+  "contracts": [
+    {{ "address": "0x4718", "class": "erc20" }},
+    {{ "address": "0xa11ce", "class": "{oz}" }},
+    {{ "address": "0xd0", "class": "probe_cairo0" }}
+  ],
+  "storage": [ {{ "address": "0xa11ce", "key": "{pk:#x}", "value": "{public:#x}" }} ],
+  "erc20_balances": [ {{ "token": "0x4718", "owner": "0xa11ce", "amount": "1000000000000000000" }} ]
+}}"#,
+        pk = get_storage_var_address("Account_public_key", &[]).0.key(),
+        public = public_key(key),
+    );
+    let dir = std::env::temp_dir().join(format!("starkstm-genesis0-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("genesis.json");
+    std::fs::write(&path, &text).unwrap();
+    let (state, context) = load_genesis(&path).unwrap();
+    let account = Account {
+        address: starkstm_starknet::genesis::address(0xa11ce_u64),
+        private_key: key,
+    };
+    let g = Genesis {
+        state,
+        context,
+        classes: BTreeMap::new(),
+        accounts: vec![account],
+    };
+    assert!(g.is_cairo0(account.address));
+    let probe = starkstm_starknet::genesis::address(0xd0_u64);
+    let out = execute(
+        &g,
+        &[g.invoke(&account, 0, &[call(probe, "increase", &[felt(4)])])],
+    );
+    assert_eq!(
+        out.outputs()[0].status,
+        Status::Succeeded,
+        "{:?}",
+        out.outputs()[0]
+    );
+    assert_eq!(storage(&after(&g, &out), probe, "counter", &[]), felt(4));
+    let wrong = text.replacen(oz, "0x1234", 1);
+    std::fs::write(&path, &wrong).unwrap();
+    let err = load_genesis(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("the Cairo 0 class hashes to 0x4d07e40e"),
+        "{err}"
+    );
+    let both = text.replacen("\"cairo0\":", "\"cairo0_class\": {}, \"cairo0\":", 1);
+    std::fs::write(&path, &both).unwrap();
+    let err = load_genesis(&path).unwrap_err().to_string();
+    assert!(err.contains("a Cairo 0 class is"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -324,6 +324,11 @@ impl ContractClass {
         eps.iter().find(|ep| ep.selector == selector)
     }
 
+    /// How many entry points of `kind` the class has.
+    pub fn entry_point_count(&self, kind: EntryPointKind) -> usize {
+        self.entry_points(kind).len()
+    }
+
     /// The entry points of `kind`, as the class lists them.
     pub(crate) fn entry_points(&self, kind: EntryPointKind) -> &[EntryPoint] {
         match kind {

@@ -12,7 +12,9 @@
 //!     { "builtin": "erc20" },
 //!     { "casm": "path/to/class.casm.json", "sierra": "path/to/class.sierra.json" },
 //!     { "casm": "path/to/other.casm.json", "class_hash": "0x1234" },
-//!     { "sierra_class": { <a Sierra class: its ABI an array or a string> } }
+//!     { "sierra_class": { <a Sierra class: its ABI an array or a string> } },
+//!     { "cairo0": "path/to/cairo0_class.json", "class_hash": "0x4d07" },
+//!     { "cairo0_class": { <a Cairo 0 class: its program compressed or not> } }
 //!   ],
 //!   "contracts": [ { "address": "0x4718", "class": "erc20" },
 //!                  { "address": "0xc0", "class": "0x1234" } ],
@@ -23,8 +25,10 @@
 //! ```
 //!
 //! Felts are `0x`-prefixed hex strings; amounts are decimal or hex strings (u128). A class is
-//! one of ours by name, or a compiled class file with either its Sierra file (the class hash is
-//! computed) or its class hash. A contract's `class` is a builtin name or a class hash. Paths are
+//! one of ours by name (Cairo 0 ones too: `oz_account_cairo0`, `udc_cairo0`, `probe_cairo0`), a
+//! compiled class file with either its Sierra file (the class hash is computed) or its class
+//! hash, or a Cairo 0 class (a file or inline; its class hash is computed, and checked against
+//! `class_hash` if given). A contract's `class` is a builtin name or a class hash. Paths are
 //! relative to the genesis file and must name regular files (at most
 //! [`MAX_CLASS_FILE_BYTES`](crate::input::MAX_CLASS_FILE_BYTES)); a block file's genesis section names no paths. Every `0x` value
 //! must be below the field prime. Every section but `format` is optional, and so is every field

@@ -36,6 +36,12 @@ pub(crate) fn declare(
     if let Err(reason) = flow.validate("__validate_declare__", vec![tx.class_hash.0])? {
         return flow.reject(reason);
     }
+    if t.class.is_cairo0() {
+        return flow.reject(
+            "a Declare V3 declares a Cairo 1 class; Cairo 0 classes were declared by Declare V0 and V1, which Starknet no longer accepts"
+                .to_string(),
+        );
+    }
     if t.class.compiled_class_hash() != tx.compiled_class_hash {
         return flow.reject(format!(
             "compiled class hash mismatch: the class hashes to {:#x}, the transaction says {:#x}",
