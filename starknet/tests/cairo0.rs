@@ -440,3 +440,27 @@ fn a_cairo0_account_deploys_itself_and_declares_a_class_and_a_cairo0_class_canno
     assert_eq!(state.class_hashes[&at], oz);
     assert!(state.classes.contains_key(&late));
 }
+
+#[test]
+fn a_cairo1_contract_cannot_become_a_cairo0_one_but_a_cairo0_contract_can_replace_its_class() {
+    let (g, [p, _], _) = cairo0_world();
+    let a = g.accounts[0];
+    let c1 = address(0xc0);
+    let probe_class = g.classes[contracts::PROBE_CAIRO0.name].0;
+    let counter_class = g.classes["counter"].0;
+    let txs = [
+        g.invoke(&a, 0, &[call(c1, "upgrade", &[probe_class])]),
+        g.invoke(&a, 1, &[call(p, "upgrade", &[counter_class])]),
+    ];
+    let out = execute(&g, &txs);
+    let r = out.outputs();
+    assert!(
+        reverted_reason(&r[0]).contains("Cannot replace V1 class hash with V0 class hash"),
+        "{:?}",
+        r[0].status
+    );
+    assert_eq!(r[1].status, Status::Succeeded, "{:?}", r[1].status);
+    let state = after(&g, &out);
+    assert_eq!(state.class_hashes[&c1].0, counter_class);
+    assert_eq!(state.class_hashes[&p].0, counter_class);
+}

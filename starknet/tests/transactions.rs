@@ -767,3 +767,56 @@ fn calls_nested_past_the_depth_limit_revert_the_transaction() {
     );
     assert_eq!(storage(&after(&g, &out), c, "caught_count", &[]), felt(0));
 }
+
+/// Before 0.13.4 (`enable_reverts` off in the versioned constants) no failure can be caught: a
+/// caller that would catch a failing call reverts with it, and a missing entry point is fatal
+/// too. From 0.13.4 both are caught.
+#[test]
+fn before_0_13_4_a_failure_cannot_be_caught() {
+    use starkstm_starknet::starknet_api::block::StarknetVersion;
+    for (version, caught) in [
+        (StarknetVersion::V0_13_3, false),
+        (StarknetVersion::V0_13_4, true),
+    ] {
+        let mut g = genesis(2);
+        g.context.starknet_version = version;
+        let [c, d] = with_counters(&mut g, 2)[..] else {
+            unreachable!()
+        };
+        let a = g.accounts[0];
+        let fail = selector_from_name("increase_then_fail").0;
+        let missing = selector_from_name("no_such_function").0;
+        let txs = [
+            g.invoke(
+                &a,
+                0,
+                &[call(
+                    c,
+                    "call_and_catch",
+                    &[*d.0.key(), fail, felt(1), felt(1)],
+                )],
+            ),
+            g.invoke(
+                &a,
+                1,
+                &[call(c, "call_and_catch", &[*d.0.key(), missing, felt(0)])],
+            ),
+        ];
+        let out = execute(&g, &txs);
+        for r in out.outputs() {
+            assert_eq!(
+                r.status == Status::Succeeded,
+                caught,
+                "{version}: {:?}",
+                r.status
+            );
+        }
+        let state = after(&g, &out);
+        let expected = if caught { felt(2) } else { Felt::ZERO };
+        assert_eq!(
+            storage(&state, c, "caught_count", &[]),
+            expected,
+            "{version}"
+        );
+    }
+}

@@ -29,6 +29,10 @@ const CAIRO1_BUILTINS: [BuiltinName; 9] = [
     BuiltinName::mul_mod,
 ];
 
+/// The old Argent account class no version-0 transaction may run.
+const FAULTY_ARGENT_CLASS: Felt =
+    Felt::from_hex_unchecked("0x1a7820094feaf82d53f53f214b81292d717e7bb9a92bb2488092cd306f3993f");
+
 /// Cells after the bytecode: a `ret`, and a pointer to the builtin costs.
 const PROGRAM_EXTRA_DATA: usize = 2;
 
@@ -46,6 +50,11 @@ pub(super) fn run_call(
         )));
     }
     let class_hash = request.class_hash.unwrap_or(ClassHash(deployed));
+    // The protocol refuses to run an old Argent account class under a version-0 transaction
+    // (an L1 handler, a meta transaction): its checks could be bypassed.
+    if ctx.tx.version == Felt::ZERO && class_hash.0 == FAULTY_ARGENT_CLASS {
+        return Err(ExecError::Fatal("Fraud attempt blocked.".into()));
+    }
     let Some(class) = state.read(&StateKey::Class(class_hash))?.class() else {
         return Err(ExecError::Fatal(format!(
             "Class with hash {:#066x} is not declared.",
@@ -191,6 +200,15 @@ fn run_entry_point(
     let mut own: ExecutionResources = runner
         .get_execution_resources()
         .map_err(|e| fatal(format!("reading the run's resources: {e}")))?;
+    // Up to 0.13.1.1 the OS counted a segment arena instance as its three cells.
+    if ctx.constants.segment_arena_cells {
+        if let Some(n) = own
+            .builtin_instance_counter
+            .get_mut(&BuiltinName::segment_arena)
+        {
+            *n *= 3;
+        }
+    }
     ctx.resources.steps += own.n_steps as u64;
     for (builtin, count) in &own.builtin_instance_counter {
         if *count > 0 {

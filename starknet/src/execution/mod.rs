@@ -238,6 +238,16 @@ pub(crate) fn execute_call(
             return Err(stop);
         }
     };
+    if result.failed && !ctx.constants.enable_reverts {
+        // Before 0.13.4 (`enable_reverts`), no failure could be caught.
+        state.rollback(checkpoint);
+        ctx.events.truncate(n_events);
+        ctx.messages.truncate(n_messages);
+        return Err(ExecError::Fatal(format!(
+            "Execution failed. Failure reason: {}.",
+            result.reason.as_deref().unwrap_or("failed")
+        )));
+    }
     if result.failed {
         state.rollback(checkpoint);
         ctx.events.truncate(n_events);

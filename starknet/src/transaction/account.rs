@@ -263,6 +263,15 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
         name: &str,
         calldata: Vec<Felt>,
     ) -> Result<Result<(), String>, ExecError> {
+        // Only a Cairo 1 account must say `VALID` (the class as it is before `__validate__`).
+        let class_hash = self
+            .state
+            .read_felt(&StateKey::ClassHashAt(self.tx.sender))?;
+        let cairo0 = self
+            .state
+            .read(&StateKey::Class(starknet_api::core::ClassHash(class_hash)))?
+            .class()
+            .is_some_and(|class| class.is_cairo0());
         let gas = self.remaining_gas.min(self.c.validate_max_sierra_gas);
         let steps = self.step_budget(true);
         self.ctx.begin_phase(true, steps, gas);
@@ -285,15 +294,6 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
                 "The `validate` entry point panicked with: {reason}"
             )));
         }
-        // Only a Cairo 1 account must say `VALID`.
-        let class_hash = self
-            .state
-            .read_felt(&StateKey::ClassHashAt(self.tx.sender))?;
-        let cairo0 = self
-            .state
-            .read(&StateKey::Class(starknet_api::core::ClassHash(class_hash)))?
-            .class()
-            .is_some_and(|class| class.is_cairo0());
         if !cairo0 && result.retdata != [crate::execution::short_string("VALID")] {
             return Ok(Err(format!("{name} did not return VALID")));
         }

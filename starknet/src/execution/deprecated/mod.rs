@@ -50,6 +50,14 @@ fn resolve(class: &ContractClass, request: &CallRequest) -> Result<Option<usize>
         return Err(fatal("Constructor entry point name must be `constructor`."));
     }
     let of_kind = class.entry_points(request.kind);
+    // A deploy runs the class's first constructor, which must be named `constructor`.
+    if request.kind == EntryPointKind::Constructor
+        && of_kind
+            .first()
+            .is_some_and(|ep| ep.selector != request.selector)
+    {
+        return Err(fatal("Constructor entry point name must be `constructor`."));
+    }
     let mut matching = of_kind.iter().filter(|ep| ep.selector == request.selector);
     match (matching.next(), matching.next()) {
         (Some(_), Some(_)) => Err(fatal(format!(
@@ -252,12 +260,12 @@ fn finish_run(
         .get_int()
         .and_then(|f| usize::try_from(f.to_biguint()).ok())
         .ok_or("the return data size is not a number")?;
-    if size == 0 {
-        return Ok(Vec::new());
-    }
     let start = values[1]
         .get_relocatable()
         .ok_or("the return data is not a pointer")?;
+    if size == 0 {
+        return Ok(Vec::new());
+    }
     Ok(runner
         .vm
         .get_integer_range(start, size)

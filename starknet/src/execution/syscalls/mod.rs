@@ -24,6 +24,7 @@ pub(crate) use calls::deploy;
 use super::hints::SyscallHintProcessor;
 use super::{felt_text, short_string, ExecError, Tracked};
 use crate::constants::Syscall;
+use crate::state::StateKey;
 use crate::tx_state::Interrupted;
 use crate::u256::felt_to_u64;
 
@@ -263,7 +264,20 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
             }
             Request::GetBlockHash { number } => self.get_block_hash(number),
             Request::GetClassHashAt { address } => self.get_class_hash_at(address),
-            Request::ReplaceClass { class_hash } => self.replace_class(class_hash),
+            Request::ReplaceClass { class_hash } => {
+                if self
+                    .state
+                    .read(&StateKey::Class(class_hash))?
+                    .class()
+                    .is_some_and(|c| c.is_cairo0())
+                {
+                    return Err(fatal(format!(
+                        "Cannot replace V1 class hash with V0 class hash: {:#x}.",
+                        class_hash.0
+                    )));
+                }
+                self.replace_class(class_hash)
+            }
             Request::Keccak { input } => self.keccak(input, gas),
             Request::Sha256 { state, input } => self.sha256(vm, state, input),
             Request::Sha512 { state, input } => self.sha512(vm, state, input),
