@@ -36,9 +36,20 @@ pub(crate) struct GenArgs {
     /// GPL-3.0 and not shipped (`bash .ci/argent-class` fetches it and prints its path).
     #[arg(long)]
     argent_class: Option<PathBuf>,
+    /// The block's Starknet version (default: the newest with published constants), which
+    /// picks the protocol's rules and constants: for example 0.13.3, before failures could be
+    /// caught.
+    #[arg(long, value_parser = parse_starknet_version)]
+    starknet_version: Option<starkstm_starknet::starknet_api::block::StarknetVersion>,
     /// Where to write the block file.
     #[arg(long, short)]
     output: PathBuf,
+}
+
+fn parse_starknet_version(
+    text: &str,
+) -> Result<starkstm_starknet::starknet_api::block::StarknetVersion, String> {
+    starkstm_starknet::context::parse_version(text)
 }
 
 pub(crate) fn gen(args: &GenArgs) -> Result<ExitCode> {
@@ -54,6 +65,10 @@ pub(crate) fn gen(args: &GenArgs) -> Result<ExitCode> {
         argent: load_argent(args.argent_class.as_deref())?,
     })
     .context("generating the block")?;
+    let mut block = block;
+    if let Some(version) = args.starknet_version {
+        block.genesis.context.starknet_version = version;
+    }
     std::fs::write(&args.output, write_block(&block))
         .with_context(|| format!("writing {}", args.output.display()))?;
     eprintln!(

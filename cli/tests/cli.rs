@@ -564,3 +564,38 @@ fn class_prints_the_hashes_of_cairo0_sierra_and_casm_classes() {
         "{err}"
     );
 }
+
+/// `gen --starknet-version` sets the block's version (which picks the protocol's rules); a
+/// version without published constants is a one-line error.
+#[test]
+fn gen_sets_the_starknet_version() {
+    let dir = std::env::temp_dir().join(format!("starkstm-genver-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("b.json");
+    let path = file.to_str().unwrap();
+    let out = starkstm(&[
+        "gen",
+        "--workload",
+        "cairo0",
+        "--txs",
+        "5",
+        "--accounts",
+        "5",
+        "--starknet-version",
+        "0.13.3",
+        "-o",
+        path,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let block: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(block["genesis"]["block"]["starknet_version"], "0.13.3");
+    let out = starkstm(&["gen", "--starknet-version", "0.12.0", "-o", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
