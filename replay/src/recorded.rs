@@ -123,33 +123,22 @@ pub fn load_class(hash: ClassHash, raw: &RawValue) -> Result<Arc<ContractClass>,
         hash: hash.0,
         message: format!("not a class: {e}"),
     })?;
-    if probe.program.is_some() {
-        let (computed, class) =
-            ContractClass::from_cairo0_json(raw.get()).map_err(|e| ReplayError::Class {
-                hash: hash.0,
-                message: e.to_string(),
-            })?;
-        if computed != hash {
-            return Err(ReplayError::Class {
-                hash: hash.0,
-                message: format!(
-                    "the Cairo 0 class hashes to {:#x}, not to the hash it is filed under",
-                    computed.0
-                ),
-            });
-        }
-        return Ok(Arc::new(class));
-    }
-    let (computed, class) =
-        ContractClass::from_sierra_json(raw.get()).map_err(|e| ReplayError::Class {
-            hash: hash.0,
-            message: e.to_string(),
-        })?;
+    let class_error = |e: starkstm_starknet::ClassError| ReplayError::Class {
+        hash: hash.0,
+        message: e.to_string(),
+    };
+    let (computed, class, what) = if probe.program.is_some() {
+        let (computed, class) = ContractClass::from_cairo0_json(raw.get()).map_err(class_error)?;
+        (computed, class, "the Cairo 0 class")
+    } else {
+        let (computed, class) = ContractClass::from_sierra_json(raw.get()).map_err(class_error)?;
+        (computed, class, "its Sierra")
+    };
     if computed != hash {
         return Err(ReplayError::Class {
             hash: hash.0,
             message: format!(
-                "its Sierra hashes to {:#x}, not to the hash it is filed under",
+                "{what} hashes to {:#x}, not to the hash it is filed under",
                 computed.0
             ),
         });

@@ -209,15 +209,7 @@ fn run_entry_point(
             *n *= 3;
         }
     }
-    ctx.resources.steps += own.n_steps as u64;
-    for (builtin, count) in &own.builtin_instance_counter {
-        if *count > 0 {
-            *ctx.resources
-                .builtins
-                .entry(builtin.to_str().to_string())
-                .or_default() += *count as u64;
-        }
-    }
+    ctx.record_run(&own);
     own += &ctx.constants.syscall_os_resources(&finished.usage);
     let mut resources = finished.inner;
     let gas_consumed = match tracked {

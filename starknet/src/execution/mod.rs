@@ -140,6 +140,21 @@ impl<'a> ExecCtx<'a> {
         self.phase_events = self.events.len();
     }
 
+    /// Adds what a finished run executed (its steps and builtins, its inner calls' not
+    /// included) to the transaction's resources.
+    pub(crate) fn record_run(&mut self, own: &ExecutionResources) {
+        self.resources.steps += own.n_steps as u64;
+        for (builtin, count) in &own.builtin_instance_counter {
+            if *count > 0 {
+                *self
+                    .resources
+                    .builtins
+                    .entry(builtin.to_str().to_string())
+                    .or_default() += *count as u64;
+            }
+        }
+    }
+
     /// How the innermost running call is metered.
     pub(crate) fn current_tracked(&self) -> Tracked {
         self.tracked.last().copied().unwrap_or(Tracked::SierraGas)

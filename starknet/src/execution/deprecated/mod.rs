@@ -178,15 +178,7 @@ pub(super) fn run_entry_point(
         .get_execution_resources()
         .map_err(|e| fatal(format!("reading the run's resources: {e}")))?
         .filter_unused_builtins();
-    ctx.resources.steps += own.n_steps as u64;
-    for (builtin, count) in &own.builtin_instance_counter {
-        if *count > 0 {
-            *ctx.resources
-                .builtins
-                .entry(builtin.to_str().to_string())
-                .or_default() += *count as u64;
-        }
-    }
+    ctx.record_run(&own);
     own += &ctx.constants.syscall_os_resources(&finished.usage);
     let mut resources = finished.inner;
     resources += &own;

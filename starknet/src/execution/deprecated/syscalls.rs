@@ -292,31 +292,23 @@ impl<'c, 's, 't, 'v, 'x> DeprecatedHintProcessor<'c, 's, 't, 'v, 'x> {
                 );
                 self.call(vm, request)?
             }
-            Syscall::LibraryCall | Syscall::LibraryCallL1Handler => {
-                let class_hash = ClassHash(self.felt(vm)?);
-                let (selector, calldata) = (self.felt(vm)?, self.array(vm)?);
-                let kind = if syscall == Syscall::LibraryCall {
-                    EntryPointKind::External
+            // A library call names the class; a delegate call, a contract whose class runs.
+            // Both run on this contract's storage, for this call's caller.
+            Syscall::LibraryCall
+            | Syscall::LibraryCallL1Handler
+            | Syscall::DelegateCall
+            | Syscall::DelegateL1Handler => {
+                let class_hash = if matches!(
+                    syscall,
+                    Syscall::LibraryCall | Syscall::LibraryCallL1Handler
+                ) {
+                    ClassHash(self.felt(vm)?)
                 } else {
-                    EntryPointKind::L1Handler
+                    let address = self.address(vm)?;
+                    ClassHash(self.base.state.read_felt(&StateKey::ClassHashAt(address))?)
                 };
-                let frame = self.base.frame;
-                let request = self.request(
-                    kind,
-                    Some(class_hash),
-                    frame.storage_address,
-                    frame.caller,
-                    selector,
-                    calldata,
-                );
-                self.call(vm, request)?
-            }
-            Syscall::DelegateCall | Syscall::DelegateL1Handler => {
-                let (address, selector, calldata) =
-                    (self.address(vm)?, self.felt(vm)?, self.array(vm)?);
-                let class_hash =
-                    ClassHash(self.base.state.read_felt(&StateKey::ClassHashAt(address))?);
-                let kind = if syscall == Syscall::DelegateCall {
+                let (selector, calldata) = (self.felt(vm)?, self.array(vm)?);
+                let kind = if matches!(syscall, Syscall::LibraryCall | Syscall::DelegateCall) {
                     EntryPointKind::External
                 } else {
                     EntryPointKind::L1Handler
