@@ -820,3 +820,25 @@ fn before_0_13_4_a_failure_cannot_be_caught() {
         );
     }
 }
+
+/// Re-executing a 0.13.1 block (`ignore_inner_event_resources`), the fee counts only the events
+/// of the transaction's own entry points: a transfer's Transfer event, emitted by the token (an
+/// inner call), is not charged. 0.13.1.1 differs from 0.13.1 in nothing else a transfer uses.
+#[test]
+fn a_0_13_1_block_charges_only_the_outermost_calls_events() {
+    use starkstm_starknet::starknet_api::block::StarknetVersion;
+    let l2_gas_and_event = |version| {
+        let mut g = genesis(2);
+        g.context.starknet_version = version;
+        let tx = g.invoke(&g.accounts[0], 0, &[g.transfer_call(g.accounts[1].address, 7)]);
+        let out = execute(&g, &[tx]);
+        let r = out.outputs()[0].clone();
+        assert_eq!(r.status, Status::Succeeded);
+        let transfer = r.events[0].clone();
+        (r.gas.l2_gas, transfer)
+    };
+    let (old, event) = l2_gas_and_event(StarknetVersion::V0_13_1);
+    let (new, _) = l2_gas_and_event(StarknetVersion::V0_13_1_1);
+    let felts = 2 * event.keys.len() + event.data.len();
+    assert_eq!(new - old, 5120 * felts as u64);
+}

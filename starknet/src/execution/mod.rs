@@ -91,6 +91,8 @@ pub(crate) struct ExecCtx<'a> {
     /// Events and messages of the calls that did not fail (what the receipt carries and the
     /// fee counts).
     pub(crate) events: Vec<Event>,
+    /// The call depth each of `events` was emitted at (1: a transaction's own entry point).
+    pub(crate) event_depths: Vec<usize>,
     pub(crate) messages: Vec<L2ToL1Message>,
     /// Events emitted before this phase began (the event limit is per phase).
     pub(crate) phase_events: usize,
@@ -124,6 +126,7 @@ impl<'a> ExecCtx<'a> {
             tracked: Vec::new(),
             last_seen_gas: 0,
             events: Vec::new(),
+            event_depths: Vec::new(),
             messages: Vec::new(),
             phase_events: 0,
             resources: Resources::default(),
@@ -153,6 +156,23 @@ impl<'a> ExecCtx<'a> {
                     .or_default() += *count as u64;
             }
         }
+    }
+
+    /// Forgets the events after the first `n` (a failed call's).
+    pub(crate) fn truncate_events(&mut self, n: usize) {
+        self.events.truncate(n);
+        self.event_depths.truncate(n);
+    }
+
+    /// The events the fee charges for: all of them, or, re-executing a 0.13.1 block
+    /// (`ignore_inner_event_resources`), only those the transaction's own entry points emitted.
+    pub(crate) fn charged_events(&self) -> impl Iterator<Item = &Event> {
+        let outer_only = self.constants.ignore_inner_event_resources;
+        self.events
+            .iter()
+            .zip(&self.event_depths)
+            .filter(move |(_, depth)| !outer_only || **depth <= 1)
+            .map(|(e, _)| e)
     }
 
     /// How the innermost running call is metered.
@@ -248,7 +268,7 @@ pub(crate) fn execute_call(
         Ok(result) => result,
         Err(stop) => {
             state.rollback(checkpoint);
-            ctx.events.truncate(n_events);
+            ctx.truncate_events(n_events);
             ctx.messages.truncate(n_messages);
             return Err(stop);
         }
@@ -256,7 +276,7 @@ pub(crate) fn execute_call(
     if result.failed && !ctx.constants.enable_reverts {
         // Before 0.13.4 (`enable_reverts`), no failure could be caught.
         state.rollback(checkpoint);
-        ctx.events.truncate(n_events);
+        ctx.truncate_events(n_events);
         ctx.messages.truncate(n_messages);
         return Err(ExecError::Fatal(format!(
             "Execution failed. Failure reason: {}.",
@@ -265,7 +285,7 @@ pub(crate) fn execute_call(
     }
     if result.failed {
         state.rollback(checkpoint);
-        ctx.events.truncate(n_events);
+        ctx.truncate_events(n_events);
         ctx.messages.truncate(n_messages);
         let reason = result.reason.as_deref().unwrap_or("failed");
         ctx.failures.push(format!(

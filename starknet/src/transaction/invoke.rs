@@ -79,7 +79,7 @@ pub(crate) fn invoke(
     let reverted_steps = allotted.saturating_sub(flow.ctx.steps_left);
     let revert = |flow: &mut Flow<'_, '_, '_, '_>| {
         flow.state.rollback(checkpoint);
-        flow.ctx.events.truncate(n_events);
+        flow.ctx.truncate_events(n_events);
         flow.ctx.messages.truncate(n_messages);
     };
     // The status, and the fee when the full receipt sets it (a check after execution failed).

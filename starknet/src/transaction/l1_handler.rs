@@ -83,8 +83,8 @@ pub(crate) fn l1_handler(
         Ok(r) if !r.failed => {
             let resources = TxResources {
                 state: state.state_changes(None, context.eth_fee_token)?,
-                n_event_keys: ctx.events.iter().map(|e| e.keys.len()).sum(),
-                n_event_data: ctx.events.iter().map(|e| e.data.len()).sum(),
+                n_event_keys: ctx.charged_events().map(|e| e.keys.len()).sum(),
+                n_event_data: ctx.charged_events().map(|e| e.data.len()).sum(),
                 message_payloads: ctx.messages.iter().map(|m| m.payload.len()).collect(),
                 vm: r.resources.clone(),
                 sierra_gas: r.gas_consumed,

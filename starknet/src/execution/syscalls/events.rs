@@ -37,6 +37,7 @@ impl SyscallHintProcessor<'_, '_, '_, '_, '_> {
                 limits.max_data_length
             )));
         }
+        self.ctx.event_depths.push(self.ctx.depth);
         self.ctx.events.push(Event {
             from_address: self.frame.storage_address,
             keys,
