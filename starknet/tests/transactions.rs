@@ -830,7 +830,11 @@ fn a_0_13_1_block_charges_only_the_outermost_calls_events() {
     let l2_gas_and_event = |version| {
         let mut g = genesis(2);
         g.context.starknet_version = version;
-        let tx = g.invoke(&g.accounts[0], 0, &[g.transfer_call(g.accounts[1].address, 7)]);
+        let tx = g.invoke(
+            &g.accounts[0],
+            0,
+            &[g.transfer_call(g.accounts[1].address, 7)],
+        );
         let out = execute(&g, &[tx]);
         let r = out.outputs()[0].clone();
         assert_eq!(r.status, Status::Succeeded);
