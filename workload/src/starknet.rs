@@ -76,6 +76,7 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
     let accounts: Vec<Account> = g.accounts.clone();
     let mut nonces = vec![0u64; accounts.len()];
     let mut txs = Vec::with_capacity(params.txs);
+    let mut seen = std::collections::HashSet::with_capacity(params.txs);
     let mut declared = false;
     let mut account_deployed = false;
     let counter_class = g.classes["counter"];
@@ -213,12 +214,14 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                 )
                 .expect("an L1 handler hashes")
             }
+            // Rejected transactions carry an amount of their own (`1000 + i`), so that two of
+            // them, or one and a later transaction at the same nonce, never repeat a hash.
             81..=84 if params.validate => {
                 bump = false;
                 g.invoke_with(
                     &sender,
                     nonce,
-                    &[call(counter, "increase", vec![Felt::ONE])],
+                    &[call(counter, "increase", vec![Felt::from(1000 + i as u64)])],
                     g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS),
                     false,
                 )
@@ -228,7 +231,7 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                 g.invoke(
                     &sender,
                     nonce + 1 + rng.below(2),
-                    &[call(counter, "increase", vec![Felt::ONE])],
+                    &[call(counter, "increase", vec![Felt::from(1000 + i as u64)])],
                 )
             }
             89..=91 => g.invoke_with(
@@ -280,6 +283,11 @@ pub fn random_block(params: &RandomStarknetParams) -> Result<StarknetBlock, Clas
                 )
             }
         };
+        // A block holds a transaction once: a repeat (a rejected declare sent again by the
+        // same sender at the same nonce) is left out.
+        if !seen.insert(tx.hash()) {
+            continue;
+        }
         if bump {
             nonces[who] += 1;
         }
