@@ -356,6 +356,17 @@ fn mark_accessed(
         .vm
         .mark_address_range_as_accessed(end, PROGRAM_EXTRA_DATA)
         .map_err(|e| e.to_string())?;
+    mark_args_and_read_only(runner, n_args, read_only)
+}
+
+/// Marks a run's `n_args` arguments (below its initial frame) and the segments written for the
+/// code to read as accessed: the OS touches them, so they are no memory holes (Cairo 1 and
+/// Cairo 0 alike).
+pub(super) fn mark_args_and_read_only(
+    runner: &mut CairoRunner,
+    n_args: usize,
+    read_only: &[(Relocatable, usize)],
+) -> Result<(), String> {
     let fp = runner.get_initial_fp().ok_or("no initial fp")?;
     let args = (fp - (n_args + 2)).map_err(|e| e.to_string())?;
     runner

@@ -202,18 +202,7 @@ fn finish_run(
     syscall_end: Relocatable,
     read_only: &[(Relocatable, usize)],
 ) -> Result<Vec<Felt>, String> {
-    let fp = runner.get_initial_fp().ok_or("no initial fp")?;
-    let args = (fp - (n_args + 2)).map_err(|e| e.to_string())?;
-    runner
-        .vm
-        .mark_address_range_as_accessed(args, n_args)
-        .map_err(|e| e.to_string())?;
-    for (start, len) in read_only {
-        runner
-            .vm
-            .mark_address_range_as_accessed(*start, *len)
-            .map_err(|e| e.to_string())?;
-    }
+    super::entry_point::mark_args_and_read_only(runner, n_args, read_only)?;
     let values = runner.vm.get_return_values(2).map_err(|e| e.to_string())?;
     let implicit_end = (runner.vm.get_ap() - 2).map_err(|e| e.to_string())?;
     let builtins_start = runner
