@@ -46,10 +46,12 @@ pub(crate) fn class(args: &ClassArgs) -> Result<ExitCode> {
     };
     let hex = |f: &starkstm_starknet::Felt| format!("{f:#066x}");
     let compiled = (!class.is_cairo0()).then(|| hex(&class.compiled_class_hash().0));
+    let legacy = (!class.is_cairo0()).then(|| hex(&class.legacy_compiled_class_hash().0));
     let report = serde_json::json!({
         "kind": kind,
         "class_hash": class_hash.map(|h| hex(&h.0)),
         "compiled_class_hash": compiled,
+        "legacy_compiled_class_hash": legacy,
         "sierra_version": (kind == "sierra").then(|| class.sierra_version().to_string()),
         "entry_points": {
             "external": class.entry_point_count(starkstm_starknet::class::EntryPointKind::External),
@@ -67,6 +69,9 @@ pub(crate) fn class(args: &ClassArgs) -> Result<ExitCode> {
     }
     if let Some(compiled) = compiled {
         println!("compiled class hash  {compiled} (Blake2s, as 0.14.1 defines it)");
+    }
+    if let Some(legacy) = legacy {
+        println!("legacy compiled hash {legacy} (Poseidon, before 0.14.1)");
     }
     if kind == "sierra" {
         println!("sierra version       {}", class.sierra_version());

@@ -18,6 +18,7 @@ use starkstm_replay::{
     compare, record_block, DiffEntry, RecordedState, ReexecutionFile, ReplayBlock,
 };
 use starkstm_starknet::{BaseState, BlockContext, Receipt, StateDiff, Status, Transaction};
+use starkstm_workload::block_file::OutputFile;
 
 use crate::report::{emit, line, Report};
 use crate::run::{measure_on, progress_bar, runs_per_measure, Plan};
@@ -52,6 +53,10 @@ pub(crate) struct ReplayArgs {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     json: bool,
+    /// Also write the receipts and the state diff (the block-level writes included) as an
+    /// output file (starkstm-output/1), to hold against another executor's with `starkstm diff`.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
 }
 
 fn parse_fee_tokens(s: &str) -> Result<FeeTokenAddresses> {
@@ -206,6 +211,12 @@ fn run<S: BaseState + Send + 'static>(
     report.engine = Some(&measured.report);
     match diff {
         Ok((diff, _)) => {
+            if let Some(path) = &args.output {
+                let file = OutputFile::new(measured.reference.outputs().to_vec(), &diff);
+                let json = serde_json::to_string_pretty(&file)?;
+                std::fs::write(path, json + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             report.differing = compare(&block.expected, &diff);
             report.verdict = if report.differing.is_empty() {
                 "match"

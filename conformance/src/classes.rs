@@ -79,7 +79,9 @@ pub fn class_info(
 }
 
 /// A Cairo 1 class's CASM.
-fn casm(class: &ContractClass) -> Result<&cairo_lang_starknet_classes::casm_contract_class::CasmContractClass> {
+fn casm(
+    class: &ContractClass,
+) -> Result<&cairo_lang_starknet_classes::casm_contract_class::CasmContractClass> {
     class
         .casm()
         .ok_or_else(|| anyhow!("a Cairo 0 class has no CASM"))

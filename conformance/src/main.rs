@@ -9,6 +9,7 @@ mod convert;
 mod output;
 mod reader;
 mod reexec;
+mod replay;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -34,7 +35,7 @@ use clap::{Parser, Subcommand};
 use starknet_api::abi::abi_utils::get_fee_token_var_address;
 use starknet_api::contract_class::SierraVersion;
 use starknet_api::core::ContractAddress;
-use starkstm_starknet::{InMemoryState, Status};
+use starkstm_starknet::{InMemoryState, Receipt, StateDiff, Status};
 use starkstm_workload::block_file::{read_block_file, OutputFile};
 use starkstm_workload::starknet::StarknetBlock;
 
@@ -93,8 +94,26 @@ enum Command {
         /// Where to write the re-execution file.
         #[arg(short, long)]
         output: PathBuf,
+        /// Give the state every Cairo 1 class's compiled class hash in its old (Poseidon) form,
+        /// as for classes declared before 0.14.1 and not yet migrated: in a block whose version
+        /// migrates them, blockifier's diff then holds each class it ran with its Blake2s hash.
+        #[arg(long)]
+        legacy_compiled_class_hashes: bool,
         #[command(flatten)]
         classes: ClassOptions,
+    },
+    /// Executes a real block from Starknet's re-execution file with blockifier's sequential
+    /// executor, on the file's recorded reads (a read outside them fails the transaction, naming
+    /// the key), and compares its state diff with the chain's: exit 0 when equal, 1 when not.
+    Replay {
+        /// The re-execution file.
+        file: PathBuf,
+        /// Also write the receipts and state diff as an output file (starkstm-output/1).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print no per-transaction summary.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Times blockifier's sequential and concurrent executors on a block.
     Bench {
@@ -116,7 +135,9 @@ enum Command {
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // A replay whose state diff differs from the chain's.
+        Ok(false) => ExitCode::from(1),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -124,7 +145,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs the command: whether its outcome is a success (only a replay can differ).
+fn run(cli: Cli) -> Result<bool> {
     match cli.command {
         Command::Exec {
             block,
@@ -132,24 +154,30 @@ fn run(cli: Cli) -> Result<()> {
             drop_os_contracts,
             quiet,
             classes,
-        } => exec(&block, &output, drop_os_contracts, quiet, &classes),
+        } => exec(&block, &output, drop_os_contracts, quiet, &classes).map(|()| true),
         Command::Reexec {
             block,
             output,
+            legacy_compiled_class_hashes,
             classes,
-        } => reexec::write(&block, &output, &classes),
+        } => reexec::write(&block, &output, legacy_compiled_class_hashes, &classes).map(|()| true),
+        Command::Replay {
+            file,
+            output,
+            quiet,
+        } => replay::run(&file, output.as_deref(), quiet),
         Command::Bench {
             block,
             workers,
             repeat,
             json,
             classes,
-        } => bench(&block, workers, repeat, json, &classes),
+        } => bench(&block, workers, repeat, json, &classes).map(|()| true),
     }
 }
 
 /// A block ready for blockifier.
-struct Prepared {
+pub(crate) struct Prepared {
     block: StarknetBlock,
     reader: Reader,
     context: BlockContext,
@@ -210,7 +238,7 @@ type Results = Vec<TransactionExecutorResult<TransactionExecutionOutput>>;
 type Pool = WorkerPool<CachedState<Reader>>;
 
 /// One run of the block: pre-processing, the transactions, finalization.
-fn execute(
+pub(crate) fn execute(
     p: &Prepared,
     config: TransactionExecutorConfig,
     pool: Option<Arc<Pool>>,
@@ -233,7 +261,7 @@ fn execute(
 
 /// Runs `f`, turning a panic inside blockifier (its worker threads included) into an error
 /// that names the panic's message, printed once instead of with a backtrace.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|info| {
@@ -271,7 +299,7 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// The `executor` of the output files this runner writes.
 const REFERENCE_EXECUTOR: &str = "blockifier 0.20.0-rc.1";
 
-fn sequential_config() -> TransactionExecutorConfig {
+pub(crate) fn sequential_config() -> TransactionExecutorConfig {
     TransactionExecutorConfig {
         concurrency_config: ConcurrencyConfig {
             enabled: false,
@@ -293,6 +321,24 @@ fn exec(
     let (results, summary) = guarded("the sequential executor", || {
         execute(&p, sequential_config(), None)
     })?;
+    let receipts = log_receipts(&p, &results, quiet);
+    let os_contracts = drop_os_contracts.then(|| {
+        let addresses = &p
+            .context
+            .versioned_constants()
+            .os_constants
+            .os_contract_addresses;
+        [
+            addresses.block_hash_contract_address(),
+            addresses.alias_contract_address(),
+        ]
+    });
+    let diff = output::state_diff(&summary, os_contracts);
+    write_output(out, receipts, &diff, quiet)
+}
+
+/// Each transaction's receipt, logged on stderr a line each unless `quiet`.
+pub(crate) fn log_receipts(p: &Prepared, results: &Results, quiet: bool) -> Vec<Receipt> {
     let mut receipts = Vec::with_capacity(p.block.txs.len());
     let stderr = std::io::stderr();
     let mut log = stderr.lock();
@@ -316,19 +362,18 @@ fn exec(
         }
         receipts.push(receipt);
     }
-    let os_contracts = drop_os_contracts.then(|| {
-        let addresses = &p
-            .context
-            .versioned_constants()
-            .os_constants
-            .os_contract_addresses;
-        [
-            addresses.block_hash_contract_address(),
-            addresses.alias_contract_address(),
-        ]
-    });
-    let diff = output::state_diff(&summary, os_contracts);
-    let mut file = OutputFile::new(receipts, &diff);
+    receipts
+}
+
+/// Writes the receipts and state diff as an output file (starkstm-output/1), and logs a summary
+/// unless `quiet`.
+pub(crate) fn write_output(
+    out: &Path,
+    receipts: Vec<Receipt>,
+    diff: &StateDiff,
+    quiet: bool,
+) -> Result<()> {
+    let mut file = OutputFile::new(receipts, diff);
     file.executor = REFERENCE_EXECUTOR.to_string();
     let json = serde_json::to_string_pretty(&file)?;
     std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))?;
@@ -339,8 +384,7 @@ fn exec(
                 .filter(|r| r.status.kind() == kind)
                 .count()
         };
-        let _ = writeln!(
-            log,
+        eprintln!(
             "{} transactions: {} succeeded, {} reverted, {} rejected; wrote {}",
             file.receipts.len(),
             count("succeeded"),

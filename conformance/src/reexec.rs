@@ -62,8 +62,11 @@ fn flattened(sierra: &str) -> Result<Value> {
 }
 
 /// Runs the block file at `path` on blockifier and writes its re-execution file to `out`.
-pub fn write(path: &Path, out: &Path, options: &ClassOptions) -> Result<()> {
-    let p = prepare(path, options)?;
+pub fn write(path: &Path, out: &Path, legacy: bool, options: &ClassOptions) -> Result<()> {
+    let mut p = prepare(path, options)?;
+    if legacy {
+        p.reader = p.reader.with_legacy_compiled_class_hashes();
+    }
     let old = convert::old_block_hash(&p.block.genesis.context, &p.context, &p.reader);
     let (results, summary, reads) = guarded("the sequential executor", || {
         let mut executor = TransactionExecutor::pre_process_and_create(

@@ -199,12 +199,18 @@ impl ReexecutionFile {
         serde_json::to_string_pretty(self).expect("a re-execution file serializes")
     }
 
-    /// Reads and parses the file at `path` (a regular file of at most [`MAX_FILE_BYTES`]).
+    /// Reads and parses the file at `path`: a regular file of at most [`MAX_FILE_BYTES`], or
+    /// (a name ending in `.gz`) one gzip-compressed that expands to at most that.
     pub fn read(path: &Path) -> Result<ReexecutionFile, FileError> {
-        let text = read_regular_file(path, MAX_FILE_BYTES).map_err(|source| FileError::Io {
+        let io = |source| FileError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let text = if path.extension().is_some_and(|e| e == "gz") {
+            read_gzip(path).map_err(io)?
+        } else {
+            read_regular_file(path, MAX_FILE_BYTES).map_err(io)?
+        };
         ReexecutionFile::parse(&text, path)
     }
 
@@ -217,6 +223,31 @@ impl ReexecutionFile {
             message: short(&e.to_string()),
         })
     }
+}
+
+/// The text of the gzip-compressed regular file at `path`, at most [`MAX_FILE_BYTES`] expanded.
+fn read_gzip(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or directory cannot be read as one)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::io::BufReader::new(file))
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::new(ErrorKind::InvalidData, format!("not gzip: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("expands past the limit of {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| Error::new(ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
 }
 
 /// `message` without serde's trailing position, cut to 300 characters.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress, Nonce};
 use starkstm_starknet::starknet_api::state::StorageKey;
-use starkstm_starknet::{BaseState, BaseStateError, ContractClass, Felt};
+use starkstm_starknet::{BaseState, BaseStateError, ContractClass, Felt, InMemoryState};
 
 use crate::file::StateMaps;
 use crate::ReplayError;
@@ -59,6 +59,24 @@ impl RecordedState {
             self.class_hashes.len(),
             self.classes.len(),
         )
+    }
+
+    /// The recorded state as an [`InMemoryState`], for an executor that reads a whole state
+    /// (the reference runner's): every recorded value and class, nothing else. Recorded
+    /// compiled class hashes are left out: an in-memory state takes a class's own.
+    pub fn to_in_memory(&self) -> InMemoryState {
+        InMemoryState {
+            storage: self.storage.clone(),
+            nonces: self.nonces.clone(),
+            class_hashes: self.class_hashes.clone(),
+            classes: self.classes.clone(),
+        }
+    }
+
+    /// The compiled class hashes the block read (a class's old, Poseidon, hash where the state
+    /// still held it).
+    pub fn compiled_class_hashes(&self) -> &HashMap<ClassHash, CompiledClassHash> {
+        &self.compiled_class_hashes
     }
 
     /// Whether the class is known to be undeclared before the block.

@@ -3,7 +3,7 @@
 //! given block from the node, on demand, through a concurrent cache) and [`fetch_block`] (the
 //! block, its transactions and the diff the chain committed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -192,6 +192,10 @@ pub struct RpcState {
     nonces: Mutex<HashMap<ContractAddress, Nonce>>,
     class_hashes: Mutex<HashMap<ContractAddress, ClassHash>>,
     classes: Mutex<HashMap<ClassHash, Option<FetchedClass>>>,
+    /// Classes the block migrated (its state update's `migrated_compiled_classes`): before it,
+    /// their compiled class hash was the old (Poseidon) one. A node serves no compiled class
+    /// hash, so this is how the state before the block is known to hold it.
+    migrated: HashSet<ClassHash>,
 }
 
 impl std::fmt::Debug for RpcState {
@@ -216,6 +220,7 @@ impl RpcState {
             nonces: Mutex::default(),
             class_hashes: Mutex::default(),
             classes: Mutex::default(),
+            migrated: HashSet::new(),
         }
     }
 
@@ -300,9 +305,16 @@ impl BaseState for RpcState {
     }
 
     fn compiled_class_hash(&self, class: ClassHash) -> Result<CompiledClassHash, BaseStateError> {
+        let migrated = self.migrated.contains(&class);
         Ok(self
             .fetch_class(class)?
-            .map(|(c, _)| c.compiled_class_hash())
+            .map(|(c, _)| {
+                if migrated {
+                    c.legacy_compiled_class_hash()
+                } else {
+                    c.compiled_class_hash()
+                }
+            })
             .unwrap_or_default())
     }
 
@@ -393,9 +405,9 @@ pub fn fetch_block(
         }
         api_txs.push((tx, hash));
     }
-    let expected: CommittedDiff = rpc_objects::state_diff(
-        &client.call("starknet_getStateUpdate", json!({"block_id": at(number)}))?,
-    )?;
+    let update = client.call("starknet_getStateUpdate", json!({"block_id": at(number)}))?;
+    let expected: CommittedDiff = rpc_objects::state_diff(&update)?;
+    let migrated = rpc_objects::migrated_classes(&update)?;
     let context = convert::context_of(
         &info,
         info.starknet_version,
@@ -408,7 +420,8 @@ pub fn fetch_block(
         .enumerate()
         .map(|(i, (tx, hash))| convert::transaction(i, tx, *hash, &declared, &context))
         .collect::<Result<Vec<_>, _>>()?;
-    let state = RpcState::new(client, number.saturating_sub(1));
+    let mut state = RpcState::new(client, number.saturating_sub(1));
+    state.migrated = migrated.into_iter().collect();
     Ok((
         ReplayBlock {
             context,

@@ -13,7 +13,7 @@ use starkstm_starknet::starknet_api::block::{
     BlockInfo, BlockNumber, BlockTimestamp, GasPrice, GasPriceVector, GasPrices, NonzeroGasPrice,
     StarknetVersion,
 };
-use starkstm_starknet::starknet_api::core::{ChainId, ContractAddress};
+use starkstm_starknet::starknet_api::core::{ChainId, ClassHash, ContractAddress};
 use starkstm_starknet::starknet_api::transaction::{
     DeclareTransaction, DeployAccountTransaction, InvokeTransaction, Transaction, TransactionHash,
     TransactionOptions,
@@ -202,9 +202,10 @@ pub fn block_info(header: &Value) -> Result<BlockInfo, RpcObjectError> {
 /// A state update (`starknet_getStateUpdate`'s result, or its `state_diff` alone) as the diff
 /// the chain committed: `deployed_contracts` and `replaced_classes` as the classes at
 /// addresses, `nonces`, `storage_diffs` (an address with no entries adds nothing) and
-/// `declared_classes` with their compiled class hashes. Cairo 0 declarations
-/// (`deprecated_declared_classes`) and `migrated_compiled_classes` have no entry in the diff
-/// the executor produces, as in Starknet's own re-execution.
+/// `declared_classes` and `migrated_compiled_classes` (0.14.1 and later: classes whose
+/// compiled class hash moved to its Blake2s form) with their compiled class hashes, as
+/// `starknet_api` merges them. Cairo 0 declarations (`deprecated_declared_classes`) have no
+/// entry in the diff the executor produces, as in Starknet's own re-execution.
 pub fn state_diff(update: &Value) -> Result<crate::CommittedDiff, RpcObjectError> {
     let what = "state update";
     let diff = update.get("state_diff").unwrap_or(update);
@@ -263,11 +264,38 @@ pub fn state_diff(update: &Value) -> Result<crate::CommittedDiff, RpcObjectError
                 .insert(key, value);
         }
     }
-    for item in list("declared_classes")? {
-        let class = parse(get(&item, "class_hash", "declared_classes")?, what)?;
-        let compiled = parse(get(&item, "compiled_class_hash", "declared_classes")?, what)?;
-        out.class_hash_to_compiled_class_hash
-            .insert(class, compiled);
+    for name in ["declared_classes", "migrated_compiled_classes"] {
+        for item in list(name)? {
+            let class = parse(get(&item, "class_hash", name)?, what)?;
+            let compiled = parse(get(&item, "compiled_class_hash", name)?, what)?;
+            out.class_hash_to_compiled_class_hash
+                .insert(class, compiled);
+        }
     }
     Ok(out)
+}
+
+/// The classes of a state update's `migrated_compiled_classes`: before the block, the state
+/// held their compiled class hashes in the old (Poseidon) form.
+pub fn migrated_classes(update: &Value) -> Result<Vec<ClassHash>, RpcObjectError> {
+    let what = "state update";
+    let diff = update.get("state_diff").unwrap_or(update);
+    let Some(items) = diff.get("migrated_compiled_classes") else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<Value> = parse(items.clone(), what)?;
+    items
+        .into_iter()
+        .map(|item| {
+            let hash = item
+                .get("class_hash")
+                .cloned()
+                .ok_or_else(|| RpcObjectError {
+                    what: what.to_string(),
+                    message: "an entry of `migrated_compiled_classes` has no `class_hash`"
+                        .to_string(),
+                })?;
+            parse(hash, what)
+        })
+        .collect()
 }

@@ -13,7 +13,9 @@ use starkstm_replay::{
     compare, node_class_json, record_block, EntryKind, FileError, ReexecutionFile, ReplayBlock,
     ReplayError,
 };
-use starkstm_starknet::{contracts, BlockState, StarknetVm, StateDiff};
+use starkstm_starknet::starknet_api::block::StarknetVersion;
+use starkstm_starknet::starknet_api::core::ClassHash;
+use starkstm_starknet::{contracts, BlockState, ContractClass, Felt, StarknetVm, StateDiff};
 use starkstm_workload::starknet_workloads::{generate, Workload, WorkloadSpec};
 
 /// The re-execution file of a generated block, as JSON.
@@ -244,4 +246,74 @@ fn a_cairo0_class_must_load_and_hash_to_where_it_is_filed() {
         err.contains(&hash) && err.contains("Cairo 0 class hashes to"),
         "{err}"
     );
+}
+
+/// A recorded block at `version` whose state holds every recorded compiled class hash in its
+/// old (Poseidon) form; with `migrations`, the expected diff gives each its Blake2s hash.
+fn legacy_file(version: StarknetVersion, migrations: bool) -> (String, usize) {
+    let mut block = generate(&WorkloadSpec {
+        workload: Workload::Mix,
+        txs: 12,
+        accounts: 10,
+        failing: 0.0,
+        seed: 3,
+        argent: None,
+    })
+    .unwrap();
+    block.genesis.context.starknet_version = version;
+    let json = record_block(
+        &block.genesis.context,
+        &block.genesis.state,
+        &block.txs,
+        |h| contracts::sierra_of(h).map(|json| node_class_json(json).unwrap()),
+    )
+    .unwrap()
+    .to_json();
+    let mut value: Value = serde_json::from_str(&json).unwrap();
+    let recorded: Vec<String> = value["serializable_data_prev_block"]["state_maps"]
+        ["compiled_class_hashes"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    for hash in &recorded {
+        let sierra = contracts::sierra_of(ClassHash(Felt::from_hex_unchecked(hash))).unwrap();
+        let (_, class) = ContractClass::from_sierra_json(sierra).unwrap();
+        let legacy = class.legacy_compiled_class_hash().0;
+        assert_ne!(legacy, class.compiled_class_hash().0);
+        value["serializable_data_prev_block"]["state_maps"]["compiled_class_hashes"][hash] =
+            Value::String(format!("{legacy:#x}"));
+        if migrations {
+            value["serializable_data_next_block"]["state_diff_next_block"]
+                ["class_hash_to_compiled_class_hash"][hash] =
+                Value::String(format!("{:#x}", class.compiled_class_hash().0));
+        }
+    }
+    (value.to_string(), recorded.len())
+}
+
+#[test]
+fn a_0_14_1_block_migrates_the_compiled_class_hashes_of_the_classes_it_runs() {
+    // 0.14.1 migrates: each class the block ran (accounts, the fee token, the contracts they
+    // call) gets its Blake2s compiled class hash in the diff. (`.ci/conformance` checks the
+    // same against blockifier.)
+    let (json, recorded) = legacy_file(StarknetVersion::V0_14_1, true);
+    assert!(recorded >= 3, "{recorded}");
+    let block = load(&json).unwrap();
+    let (diff, agree) = replay(&block).unwrap();
+    assert!(agree);
+    assert_eq!(compare(&block.expected, &diff), vec![]);
+    assert_eq!(diff.declared_classes.len(), recorded);
+    // 0.14.2 does not migrate, whatever the state holds.
+    let (json, _) = legacy_file(StarknetVersion::V0_14_2, false);
+    let block = load(&json).unwrap();
+    let (diff, agree) = replay(&block).unwrap();
+    assert!(agree);
+    assert!(
+        diff.declared_classes.is_empty(),
+        "{:?}",
+        diff.declared_classes
+    );
+    assert_eq!(compare(&block.expected, &diff), vec![]);
 }

@@ -31,6 +31,13 @@ pub enum StateKey {
     /// the fee token. Kept as one key so that every transaction's fee can be *added* to it
     /// without reading it (see DESIGN §4): fee payments then do not conflict with each other.
     SequencerBalance,
+    /// A Cairo 1 class a committed transaction ran, with its (v2, Blake2s) compiled class hash
+    /// as the value. Written only in blocks that migrate compiled class hashes
+    /// ([`VersionedConstants::enable_casm_hash_migration`](crate::constants::VersionedConstants::enable_casm_hash_migration)),
+    /// and never read, so that it orders no transaction after another: the block's diff
+    /// ([`StateDiff::from_changes`]) gives the class its v2 hash if the state before the block
+    /// held another (its v1, Poseidon, hash).
+    ExecutedClass(ClassHash),
 }
 
 /// The value under a [`StateKey`].
@@ -352,6 +359,8 @@ fn read_key<S: BaseState + ?Sized>(
             StateValue::Felt(base.compiled_class_hash(*class).map_err(storage_error)?.0)
         }
         StateKey::Class(class) => StateValue::Class(base.class(*class).map_err(storage_error)?),
+        // Never read by a transaction (see the key).
+        StateKey::ExecutedClass(_) => StateValue::Felt(Felt::ZERO),
         StateKey::SequencerBalance => {
             let (low, high) = sequencer_slots;
             let low = base.storage_at(fee_token, low).map_err(storage_error)?;
@@ -379,7 +388,8 @@ pub struct StateDiff {
     pub nonces: BTreeMap<ContractAddress, Nonce>,
     /// Contracts deployed or whose class was replaced.
     pub class_hashes: BTreeMap<ContractAddress, ClassHash>,
-    /// Classes declared, with their compiled class hashes.
+    /// Classes declared, with their compiled class hashes, and classes migrated to their v2
+    /// (Blake2s) compiled class hash (see [`StateKey::ExecutedClass`]).
     pub declared_classes: BTreeMap<ClassHash, CompiledClassHash>,
 }
 
@@ -422,6 +432,15 @@ impl StateDiff {
                         if base.class(*class)?.is_none() {
                             classes.insert(*class, c);
                         }
+                    }
+                }
+                StateKey::ExecutedClass(class) => {
+                    // The migration of a class whose compiled class hash the state holds in its
+                    // old form (a class declared in this block has none before it).
+                    let before = base.compiled_class_hash(*class)?;
+                    if before != CompiledClassHash::default() && before.0 != value.felt() {
+                        diff.declared_classes
+                            .insert(*class, CompiledClassHash(value.felt()));
                     }
                 }
                 StateKey::SequencerBalance => {

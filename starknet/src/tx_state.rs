@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use starknet_api::core::ContractAddress;
+use starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress};
 use starknet_api::state::StorageKey;
 use starknet_types_core::felt::Felt;
 use starkstm_engine::TxView;
@@ -253,7 +253,7 @@ impl<'t, 'v> TxState<'t, 'v> {
                         count.n_compiled_class_hash_updates += 1;
                     }
                 }
-                StateKey::Class(_) => {}
+                StateKey::Class(_) | StateKey::ExecutedClass(_) => {}
             }
         }
         count.n_storage_updates = storage.len();
@@ -273,9 +273,22 @@ impl<'t, 'v> TxState<'t, 'v> {
         self.writes.len()
     }
 
-    /// Hands the writes to the engine, and the sequencer's credit as a delta.
-    pub(crate) fn commit(self, sequencer_credit: U256) {
+    /// Hands the writes to the engine, and the sequencer's credit as a delta; with them, a
+    /// mark for each class the transaction ran (`executed`, when the block migrates compiled
+    /// class hashes), which the block's diff turns into a migration (see
+    /// [`StateKey::ExecutedClass`]). Marks are written, never read: they order nothing.
+    pub(crate) fn commit(
+        self,
+        sequencer_credit: U256,
+        executed: &[(ClassHash, CompiledClassHash)],
+    ) {
         let TxState { view, writes, .. } = self;
+        let mut marks = executed.to_vec();
+        marks.sort_unstable();
+        marks.dedup();
+        for (class, compiled) in marks {
+            view.write(StateKey::ExecutedClass(class), StateValue::Felt(compiled.0));
+        }
         for (key, value) in writes {
             view.write(key, value);
         }

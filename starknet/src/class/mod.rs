@@ -8,10 +8,8 @@ use cairo_lang_casm::hints::Hint;
 use cairo_lang_starknet_classes::casm_contract_class::{CasmContractClass, CasmContractEntryPoint};
 use cairo_lang_starknet_classes::contract_class::ContractClass as SierraClass;
 use cairo_lang_starknet_classes::NestedIntList;
-use cairo_vm::hint_processor::cairo_1_hint_processor::hint_processor::Cairo1HintProcessor;
 use cairo_vm::types::builtin_name::BuiltinName;
 use cairo_vm::types::program::Program;
-use cairo_vm::vm::runners::cairo_runner::RunResources;
 use num_bigint::BigUint;
 use starknet_api::core::{ClassHash, CompiledClassHash};
 use starknet_types_core::felt::Felt;
@@ -85,7 +83,6 @@ pub(crate) enum Code {
 /// A Cairo 1 class's CASM, hints and Sierra facts.
 pub(crate) struct Cairo1Code {
     pub(crate) hints: HashMap<usize, Vec<Hint>>,
-    pub(crate) core_hints: Cairo1HintProcessor,
     compiled_class_hash: CompiledClassHash,
     casm: CasmContractClass,
     sierra_version: SierraVersion,
@@ -198,7 +195,6 @@ impl ContractClass {
             l1_handler,
             code: Code::Cairo1(Box::new(Cairo1Code {
                 hints,
-                core_hints: Cairo1HintProcessor::new(&[], RunResources::default(), false),
                 compiled_class_hash,
                 casm,
                 sierra_version: SierraVersion::ASSUMED_FOR_CASM,
@@ -302,6 +298,19 @@ impl ContractClass {
     pub fn compiled_class_hash(&self) -> CompiledClassHash {
         match &self.code {
             Code::Cairo1(code) => code.compiled_class_hash,
+            Code::Cairo0(_) => CompiledClassHash(Felt::ZERO),
+        }
+    }
+
+    /// The compiled class hash in its old definition (Poseidon, v1: what the state held for
+    /// classes declared before 0.14.1, until they are migrated); zero for a Cairo 0 class.
+    /// Computed on each call.
+    pub fn legacy_compiled_class_hash(&self) -> CompiledClassHash {
+        match &self.code {
+            Code::Cairo1(code) => {
+                catch_silently(|| CompiledClassHash(code.casm.legacy_compiled_class_hash()))
+                    .unwrap_or_default()
+            }
             Code::Cairo0(_) => CompiledClassHash(Felt::ZERO),
         }
     }

@@ -177,6 +177,10 @@ pub struct VersionedConstants {
     pub vm_builtin_fees: BTreeMap<BuiltinName, Ratio>,
     /// Whether aliases are allocated in contract `0x2` at the end of the block.
     pub enable_stateful_compression: bool,
+    /// Whether a class that runs in the block while its compiled class hash in the state is
+    /// still the Poseidon one (v1) gets its Blake2s one (v2) in the block's diff (0.14.1,
+    /// 0.14.3 and later).
+    pub enable_casm_hash_migration: bool,
     /// Whether the state diff keeps writes that did not change a value.
     pub comprehensive_state_diff: bool,
     /// Whether only the outermost call's events count for the fee (0.13.1 blocks).
@@ -397,6 +401,7 @@ impl VersionedConstants {
             vm_step_fee: Ratio::of(raw.vm_resource_fee_cost.n_steps)?,
             vm_builtin_fees,
             enable_stateful_compression: raw.enable_stateful_compression,
+            enable_casm_hash_migration: raw.enable_casm_hash_migration,
             comprehensive_state_diff: raw.comprehensive_state_diff,
             ignore_inner_event_resources: raw.ignore_inner_event_resources,
             block_direct_execute_call: raw.block_direct_execute_call,

@@ -67,6 +67,9 @@ pub(super) fn run_call(
         ctx.tracked.pop();
         return result;
     }
+    if ctx.constants.enable_casm_hash_migration {
+        ctx.executed.push((class_hash, class.compiled_class_hash()));
+    }
     // Once a call is metered by steps, every call it makes is too.
     let tracked = if ctx.current_tracked() == Tracked::CairoSteps
         || !ctx

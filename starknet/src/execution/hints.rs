@@ -1,4 +1,4 @@
-//! The hint processor of one call: Cairo 1 core hints through cairo-vm's, syscalls through
+//! The hint processor of one call: Cairo 1 core hints through the Cairo compiler's runner, syscalls through
 //! ours ([`super::syscalls`]), and the step budget of calls metered by steps.
 
 use std::any::Any;
@@ -9,6 +9,7 @@ use cairo_lang_casm::hints::{CoreHint, CoreHintBase, Hint, StarknetHint};
 use cairo_lang_casm::operand::{
     BinOpOperand, CellRef, DerefOrImmediate, Operation, Register, ResOperand,
 };
+use cairo_lang_runner::casm_run::execute_core_hint_base;
 use cairo_vm::hint_processor::hint_processor_definition::{HintProcessorLogic, HintReference};
 use cairo_vm::serde::deserialize_program::ApTracking;
 use cairo_vm::types::exec_scope::ExecutionScopes;
@@ -166,7 +167,10 @@ impl HintProcessorLogic for SyscallHintProcessor<'_, '_, '_, '_, '_> {
             match hint {
                 // Printing is a side effect with unbounded work per step: not on a sequencer.
                 Hint::Core(CoreHintBase::Core(CoreHint::DebugPrint { .. })) => {}
-                Hint::Core(_) => code.core_hints.execute(vm, exec_scopes, hint)?,
+                // The Cairo compiler's own implementation of its core hints, as blockifier
+                // runs them (cairo-vm's differs: it compares addresses as integers). No
+                // temporary segments: a segment arena's are for proofs only.
+                Hint::Core(core) => execute_core_hint_base(vm, exec_scopes, core, true)?,
                 Hint::Starknet(StarknetHint::SystemCall { system }) => {
                     let ptr = res_operand_ptr(vm, system)?;
                     self.syscall(vm, ptr)?;

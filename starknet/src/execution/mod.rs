@@ -16,7 +16,7 @@ mod syscalls;
 use std::collections::BTreeMap;
 
 use cairo_vm::vm::runners::cairo_runner::ExecutionResources;
-use starknet_api::core::{ClassHash, ContractAddress};
+use starknet_api::core::{ClassHash, CompiledClassHash, ContractAddress};
 use starknet_types_core::felt::Felt;
 
 use crate::class::EntryPointKind;
@@ -102,6 +102,10 @@ pub(crate) struct ExecCtx<'a> {
     pub(crate) failures: Vec<String>,
     /// How many calls are running, nested.
     pub(crate) depth: usize,
+    /// The Cairo 1 classes run so far and their (v2) compiled class hashes, when the block
+    /// migrates compiled class hashes: a failed call's class too (it ran), not a reverted
+    /// execution's.
+    pub(crate) executed: Vec<(ClassHash, CompiledClassHash)>,
 }
 
 impl<'a> ExecCtx<'a> {
@@ -132,6 +136,7 @@ impl<'a> ExecCtx<'a> {
             resources: Resources::default(),
             failures: Vec::new(),
             depth: 0,
+            executed: Vec::new(),
         }
     }
 

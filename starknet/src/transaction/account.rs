@@ -398,7 +398,7 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
             state.discard();
             return Ok(rejected);
         }
-        state.commit(credit);
+        state.commit(credit, &ctx.executed);
         Ok(receipt)
     }
 

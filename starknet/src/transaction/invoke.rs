@@ -43,7 +43,11 @@ pub(crate) fn invoke(
     // What validation used: a reverted execution is charged this and what it ran up to the
     // revert, not its full resources.
     let (validate_gas, validate_resources) = (flow.sierra_gas, flow.vm_resources.clone());
-    let (n_events, n_messages) = (flow.ctx.events.len(), flow.ctx.messages.len());
+    let (n_events, n_messages, n_executed) = (
+        flow.ctx.events.len(),
+        flow.ctx.messages.len(),
+        flow.ctx.executed.len(),
+    );
     let budget = flow.remaining_gas.min(c.execute_max_sierra_gas);
     let overhead = c
         .tx_os_resources(TxType::InvokeFunction, account.calldata_len)
@@ -81,6 +85,7 @@ pub(crate) fn invoke(
         flow.state.rollback(checkpoint);
         flow.ctx.truncate_events(n_events);
         flow.ctx.messages.truncate(n_messages);
+        flow.ctx.executed.truncate(n_executed);
     };
     // The status, and the fee when the full receipt sets it (a check after execution failed).
     let (status, fee) = match failure {

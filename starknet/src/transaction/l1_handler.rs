@@ -112,12 +112,13 @@ pub(crate) fn l1_handler(
                 None => {
                     let mut resources_out = ctx.resources.clone();
                     resources_out.state_writes = state.n_writes() as u64;
+                    let executed = std::mem::take(&mut ctx.executed);
                     let receipt = receipt_of(Status::Succeeded, gas, resources_out, ctx);
                     if let Some(rejected) = crate::vm::too_large(&receipt, &context.tx_capacity) {
                         state.discard();
                         return Ok(rejected);
                     }
-                    state.commit(crate::u256::U256::ZERO);
+                    state.commit(crate::u256::U256::ZERO, &executed);
                     return Ok(receipt);
                 }
                 Some((name, max, used)) => {
