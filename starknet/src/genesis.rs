@@ -8,7 +8,7 @@ use std::sync::Arc;
 use starknet_api::abi::abi_utils::{get_storage_var_address, selector_from_name};
 use starknet_api::block::GasPrice;
 use starknet_api::core::{
-    calculate_contract_address, ClassHash, ContractAddress, Nonce, PatriciaKey,
+    calculate_contract_address, ClassHash, CompiledClassHash, ContractAddress, Nonce, PatriciaKey,
 };
 use starknet_api::data_availability::DataAvailabilityMode;
 use starknet_api::execution_resources::GasAmount;
@@ -395,13 +395,27 @@ impl Genesis {
         class_hash: ClassHash,
         class: Arc<ContractClass>,
     ) -> Transaction {
+        let compiled = class.compiled_class_hash();
+        self.declare_with_compiled_class_hash(account, nonce, class_hash, class, compiled)
+    }
+
+    /// [`Genesis::declare`] naming `compiled_class_hash` (for example the class's old,
+    /// Poseidon, hash, as declares before 0.14.1 named it).
+    pub fn declare_with_compiled_class_hash(
+        &self,
+        account: &Account,
+        nonce: u64,
+        class_hash: ClassHash,
+        class: Arc<ContractClass>,
+        compiled_class_hash: CompiledClassHash,
+    ) -> Transaction {
         let mut tx = DeclareTransactionV3 {
             resource_bounds: self.bounds(DECLARE_MAX_L2_GAS),
             tip: Tip(0),
             signature: TransactionSignature::default(),
             nonce: Nonce(Felt::from(nonce)),
             class_hash,
-            compiled_class_hash: class.compiled_class_hash(),
+            compiled_class_hash,
             sender_address: account.address,
             nonce_data_availability_mode: DataAvailabilityMode::L1,
             fee_data_availability_mode: DataAvailabilityMode::L1,

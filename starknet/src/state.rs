@@ -404,6 +404,7 @@ impl StateDiff {
     ) -> Result<(StateDiff, BTreeMap<ClassHash, Arc<ContractClass>>), BaseStateError> {
         let mut diff = StateDiff::default();
         let mut classes = BTreeMap::new();
+        let mut executed = Vec::new();
         for (key, value) in changes {
             match key {
                 StateKey::Storage(address, slot) => {
@@ -435,13 +436,7 @@ impl StateDiff {
                     }
                 }
                 StateKey::ExecutedClass(class) => {
-                    // The migration of a class whose compiled class hash the state holds in its
-                    // old form (a class declared in this block has none before it).
-                    let before = base.compiled_class_hash(*class)?;
-                    if before != CompiledClassHash::default() && before.0 != value.felt() {
-                        diff.declared_classes
-                            .insert(*class, CompiledClassHash(value.felt()));
-                    }
+                    executed.push((*class, CompiledClassHash(value.felt())));
                 }
                 StateKey::SequencerBalance => {
                     let (low, high) = crate::fee::balance_slots(context.sequencer);
@@ -452,6 +447,18 @@ impl StateDiff {
                         }
                     }
                 }
+            }
+        }
+        // Migrations: a class that ran, whose compiled class hash after the block's declares is
+        // another than its Blake2s one (the state's old Poseidon hash, or one a declare in
+        // this block named), gets the Blake2s one.
+        for (class, v2) in executed {
+            let current = match diff.declared_classes.get(&class) {
+                Some(declared) => *declared,
+                None => base.compiled_class_hash(class)?,
+            };
+            if current != CompiledClassHash::default() && current != v2 {
+                diff.declared_classes.insert(class, v2);
             }
         }
         if let Some((contract, slot, hash)) = crate::block::block_hash_write(context) {

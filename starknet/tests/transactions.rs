@@ -501,6 +501,22 @@ fn a_declare_with_a_wrong_compiled_class_hash_is_rejected() {
 }
 
 #[test]
+fn a_declare_naming_the_old_poseidon_compiled_class_hash_is_accepted_as_named() {
+    // Declares before 0.14.1 named the Poseidon hash; a replayed block holds them.
+    let mut g = genesis(1);
+    let nft_hash = class_hash(&g, "nft");
+    let nft = g.state.classes.remove(&nft_hash).unwrap();
+    let legacy = nft.legacy_compiled_class_hash();
+    assert_ne!(legacy, nft.compiled_class_hash());
+    let a = g.accounts[0];
+    let tx = g.declare_with_compiled_class_hash(&a, 0, nft_hash, nft, legacy);
+    let out = execute(&g, &[tx]);
+    assert_eq!(out.outputs()[0].status, Status::Succeeded);
+    let d = diff(&g, &out);
+    assert_eq!(d.declared_classes.get(&nft_hash), Some(&legacy));
+}
+
+#[test]
 fn deploy_account_then_invoke_from_it() {
     let mut g = genesis(1);
     let key = Felt::from(0x1234_5678_u64);

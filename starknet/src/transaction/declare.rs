@@ -42,10 +42,16 @@ pub(crate) fn declare(
                 .to_string(),
         );
     }
-    if t.class.compiled_class_hash() != tx.compiled_class_hash {
+    // The class's compiled class hash in either definition: Blake2s (0.14.1 on), or Poseidon,
+    // which declares named before (the state then records what the transaction names, and a
+    // migrating block later moves it to Blake2s).
+    if t.class.compiled_class_hash() != tx.compiled_class_hash
+        && t.class.legacy_compiled_class_hash() != tx.compiled_class_hash
+    {
         return flow.reject(format!(
-            "compiled class hash mismatch: the class hashes to {:#x}, the transaction says {:#x}",
+            "compiled class hash mismatch: the class hashes to {:#x} (Blake2s; {:#x} in the old Poseidon form), the transaction says {:#x}",
             t.class.compiled_class_hash().0,
+            t.class.legacy_compiled_class_hash().0,
             tx.compiled_class_hash.0
         ));
     }
