@@ -66,8 +66,12 @@ fn sepolia_block_8894544_replays_as_blockifier_executes_it() {
     // block-hash write, both nonces, the load-test account's balance after four fees). The
     // Braavos account's balance and the sequencer's differ by the same 251,680,000,000,000
     // fri: the chain charged transaction 4 31,460 L2 gas more than blockifier 0.20.0-rc.1
-    // and starkstm do (both compile the class with cairo-lang 2.19.5; the chain ran the
-    // CASM compiled when the class was declared).
+    // and starkstm do. The called class is `NativeSliceDetector`: `probe(n)` slices the
+    // array [10, 20] from index 1 for n elements, which on the Cairo VM fails ("Index out of
+    // bounds") for n = 0xffffffff; the chain's sequencer evidently ran it under Cairo Native,
+    // where it succeeded. Rerunning blockifier with the slice made to succeed gives the
+    // chain's fee to the fri (10,980 more execution gas and the event's 20,480). The VM's
+    // outcome is the protocol's; this entry is the chain's deviation from it.
     let (diff, _) =
         StateDiff::from_changes(seq.state_changes(), &block.state, &block.context).unwrap();
     let differences = compare(&block.expected, &diff);
