@@ -237,21 +237,30 @@ fn mirror_fee_balances(state: &mut InMemoryState, block: &StarknetBlock) {
 type Results = Vec<TransactionExecutorResult<TransactionExecutionOutput>>;
 type Pool = WorkerPool<CachedState<Reader>>;
 
-/// One run of the block: pre-processing, the transactions, finalization.
-pub(crate) fn execute(
+/// An executor for the block, its pre-processing (the old block hash's write) done.
+pub(crate) fn pre_processed(
     p: &Prepared,
     config: TransactionExecutorConfig,
     pool: Option<Arc<Pool>>,
-) -> Result<(Results, BlockExecutionSummary)> {
+) -> Result<TransactionExecutor<Reader>> {
     let old = convert::old_block_hash(&p.block.genesis.context, &p.context, &p.reader);
-    let mut executor = TransactionExecutor::pre_process_and_create_with_pool(
+    TransactionExecutor::pre_process_and_create_with_pool(
         p.reader.clone(),
         p.context.clone(),
         old,
         config,
         pool,
     )
-    .map_err(|e| anyhow!("block pre-processing failed: {e}"))?;
+    .map_err(|e| anyhow!("block pre-processing failed: {e}"))
+}
+
+/// One run of the block: pre-processing, the transactions, finalization.
+pub(crate) fn execute(
+    p: &Prepared,
+    config: TransactionExecutorConfig,
+    pool: Option<Arc<Pool>>,
+) -> Result<(Results, BlockExecutionSummary)> {
+    let mut executor = pre_processed(p, config, pool)?;
     let results = executor.execute_txs(&p.txs, None);
     let summary = executor
         .finalize()

@@ -8,12 +8,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use blockifier::blockifier::transaction_executor::TransactionExecutor;
 use serde_json::{json, Map, Value};
 use starknet_api::core::{ChainId, ClassHash};
 use starkstm_starknet::{Felt, Transaction};
 
-use crate::{convert, guarded, prepare, sequential_config, ClassOptions};
+use crate::{convert, guarded, pre_processed, prepare, sequential_config, ClassOptions};
 
 fn hex(felt: &Felt) -> String {
     format!("{felt:#x}")
@@ -67,15 +66,10 @@ pub fn write(path: &Path, out: &Path, legacy: bool, options: &ClassOptions) -> R
     if legacy {
         p.reader = p.reader.with_legacy_compiled_class_hashes();
     }
+    // What pre-processing writes, for the file's `old_block_hash`.
     let old = convert::old_block_hash(&p.block.genesis.context, &p.context, &p.reader);
     let (results, summary, reads) = guarded("the sequential executor", || {
-        let mut executor = TransactionExecutor::pre_process_and_create(
-            p.reader.clone(),
-            p.context.clone(),
-            old,
-            sequential_config(),
-        )
-        .map_err(|e| anyhow!("block pre-processing failed: {e}"))?;
+        let mut executor = pre_processed(&p, sequential_config(), None)?;
         let results = executor.execute_txs(&p.txs, None);
         let summary = executor
             .finalize()

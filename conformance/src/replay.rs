@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use blockifier::blockifier::transaction_executor::TransactionExecutor;
 use starkstm_replay::{compare, ReexecutionFile, ReplayBlock};
 use starkstm_starknet::genesis::Genesis;
 use starkstm_starknet::Felt;
@@ -17,7 +16,9 @@ use starkstm_workload::starknet::StarknetBlock;
 
 use crate::reader::Reader;
 use crate::Prepared;
-use crate::{convert, guarded, log_receipts, output, sequential_config, write_output};
+use crate::{
+    convert, guarded, log_receipts, output, pre_processed, sequential_config, write_output,
+};
 
 /// Replays the file at `path`; writes an output file to `out` if given. Whether blockifier's
 /// state diff equals the chain's.
@@ -50,14 +51,7 @@ pub fn run(path: &Path, out: Option<&Path>, quiet: bool) -> Result<bool> {
         txs: converted,
     };
     let (results, summary) = guarded("the sequential executor", || {
-        let old = convert::old_block_hash(&p.block.genesis.context, &p.context, &p.reader);
-        let mut executor = TransactionExecutor::pre_process_and_create(
-            p.reader.clone(),
-            p.context.clone(),
-            old,
-            sequential_config(),
-        )
-        .map_err(|e| anyhow!("block pre-processing failed: {e}"))?;
+        let mut executor = pre_processed(&p, sequential_config(), None)?;
         let results = executor.execute_txs(&p.txs, None);
         p.reader.relax();
         let summary = executor
