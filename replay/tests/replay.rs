@@ -218,6 +218,41 @@ fn corrupt_and_truncated_files_are_errors_with_a_position() {
 }
 
 #[test]
+fn a_gzip_file_is_read_and_a_corrupt_or_truncated_one_is_an_io_error() {
+    use std::io::Write;
+    let json = recorded_file(Workload::Transfers, 2);
+    let dir = std::env::temp_dir().join(format!("starkstm-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let good = dir.join("block.json.gz");
+    std::fs::write(&good, &bytes).unwrap();
+    let file = ReexecutionFile::read(&good).unwrap();
+    assert_eq!(
+        file.serializable_data_next_block
+            .transactions_next_block
+            .len(),
+        2
+    );
+    for (name, content) in [
+        ("plain.json.gz", json.as_bytes().to_vec()),
+        ("cut.json.gz", bytes[..bytes.len() / 2].to_vec()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        match ReexecutionFile::read(&path) {
+            Err(FileError::Io { path: p, source }) => {
+                assert!(p.ends_with(name), "{p}");
+                assert_eq!(source.kind(), std::io::ErrorKind::InvalidData, "{source}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_cairo0_class_must_load_and_hash_to_where_it_is_filed() {
     let json = recorded_file(Workload::Transfers, 2);
     let mut value: Value = serde_json::from_str(&json).unwrap();
