@@ -4,12 +4,16 @@
 mod common;
 
 use common::*;
+use starkstm_engine::BlockOutput;
+use starkstm_starknet::genesis::Genesis;
 use starkstm_starknet::genesis::{self, address, bounds, default_bounds};
 use starkstm_starknet::starknet_api::abi::abi_utils::selector_from_name;
+use starkstm_starknet::starknet_api::block::StarknetVersion;
+use starkstm_starknet::starknet_api::core::{ClassHash, CompiledClassHash};
 use starkstm_starknet::starknet_api::core::{EntryPointSelector, Nonce};
 use starkstm_starknet::starknet_api::transaction::fields::Calldata;
 use starkstm_starknet::starknet_api::transaction::{L1HandlerTransaction, TransactionVersion};
-use starkstm_starknet::{Felt, Status, Transaction, U256};
+use starkstm_starknet::{ContractClass, Felt, StarknetVm, Status, Transaction, U256};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -482,38 +486,69 @@ fn declare_then_deploy_of_the_new_class_in_the_same_block() {
     assert_eq!(storage(&after(&g, &out), c, "value", &[]), felt(1));
 }
 
-#[test]
-fn a_declare_with_a_wrong_compiled_class_hash_is_rejected() {
+/// A Declare V3 of the NFT class naming `compiled` as its compiled class hash, at `version`.
+fn declare_naming(
+    version: StarknetVersion,
+    compiled: impl Fn(&ContractClass) -> CompiledClassHash,
+) -> (
+    Genesis,
+    ClassHash,
+    CompiledClassHash,
+    BlockOutput<StarknetVm>,
+) {
     let mut g = genesis(1);
+    g.context.starknet_version = version;
     let nft_hash = class_hash(&g, "nft");
     let nft = g.state.classes.remove(&nft_hash).unwrap();
-    let counter = g.class("counter");
+    let named = compiled(&nft);
     let a = g.accounts[0];
-    // The transaction names the NFT's compiled hash but carries the counter's class.
-    let tx = g.declare(&a, 0, nft_hash, nft);
-    let Transaction::Declare(mut d) = tx else {
-        unreachable!()
-    };
-    d.class = counter;
-    let out = execute(&g, &[Transaction::Declare(d)]);
-    assert!(rejected_reason(&out.outputs()[0]).contains("compiled class hash mismatch"));
-    assert!(out.state_changes().is_empty());
+    let tx = g.declare_with_compiled_class_hash(&a, 0, nft_hash, nft, named);
+    let out = execute(&g, &[tx]);
+    (g, nft_hash, named, out)
 }
 
 #[test]
-fn a_declare_naming_the_old_poseidon_compiled_class_hash_is_accepted_as_named() {
-    // Declares before 0.14.1 named the Poseidon hash; a replayed block holds them.
-    let mut g = genesis(1);
-    let nft_hash = class_hash(&g, "nft");
-    let nft = g.state.classes.remove(&nft_hash).unwrap();
-    let legacy = nft.legacy_compiled_class_hash();
-    assert_ne!(legacy, nft.compiled_class_hash());
-    let a = g.accounts[0];
-    let tx = g.declare_with_compiled_class_hash(&a, 0, nft_hash, nft, legacy);
-    let out = execute(&g, &[tx]);
-    assert_eq!(out.outputs()[0].status, Status::Succeeded);
-    let d = diff(&g, &out);
-    assert_eq!(d.declared_classes.get(&nft_hash), Some(&legacy));
+fn from_0_14_1_a_declare_must_name_the_blake2s_compiled_class_hash() {
+    for version in [StarknetVersion::V0_14_1, StarknetVersion::V0_14_2] {
+        // The class's own v2 hash: declared under it.
+        let (g, nft, named, out) = declare_naming(version, |c| c.compiled_class_hash());
+        assert_eq!(out.outputs()[0].status, Status::Succeeded, "{version}");
+        assert_eq!(diff(&g, &out).declared_classes.get(&nft), Some(&named));
+        // The old Poseidon hash, or another class's: rejected, nothing changes.
+        let poseidon = |c: &ContractClass| c.legacy_compiled_class_hash();
+        let wrong = |_: &ContractClass| CompiledClassHash(Felt::from(0xbad_u64));
+        for (_, _, _, out) in [
+            declare_naming(version, poseidon),
+            declare_naming(version, wrong),
+        ] {
+            let reason = rejected_reason(&out.outputs()[0]);
+            assert!(
+                reason.contains("compiled class hash mismatch"),
+                "{version}: {reason}"
+            );
+            assert!(out.state_changes().is_empty());
+        }
+    }
+}
+
+#[test]
+fn before_0_14_1_a_declare_is_taken_under_the_compiled_class_hash_it_names() {
+    // The protocol's executor did not check it then (the gateway did): a replayed block
+    // declares what the chain declared, whatever CASM starkstm's compiler makes.
+    let poseidon = |c: &ContractClass| c.legacy_compiled_class_hash();
+    let v2 = |c: &ContractClass| c.compiled_class_hash();
+    let other = |_: &ContractClass| CompiledClassHash(Felt::from(0xbad_u64));
+    for version in [StarknetVersion::V0_13_3, StarknetVersion::V0_14_0] {
+        for named in [
+            &poseidon as &dyn Fn(&ContractClass) -> CompiledClassHash,
+            &v2,
+            &other,
+        ] {
+            let (g, nft, named, out) = declare_naming(version, named);
+            assert_eq!(out.outputs()[0].status, Status::Succeeded, "{version}");
+            assert_eq!(diff(&g, &out).declared_classes.get(&nft), Some(&named));
+        }
+    }
 }
 
 #[test]

@@ -181,6 +181,10 @@ pub struct VersionedConstants {
     /// still the Poseidon one (v1) gets its Blake2s one (v2) in the block's diff (0.14.1,
     /// 0.14.3 and later).
     pub enable_casm_hash_migration: bool,
+    /// Whether a Declare V3 must name its class's Blake2s compiled class hash (v2), or is
+    /// rejected (0.14.1 on). Before, the protocol's executor took the hash the transaction
+    /// names without checking it (the gateway checked it), and so does starkstm.
+    pub block_casm_hash_v1_declares: bool,
     /// Whether the state diff keeps writes that did not change a value.
     pub comprehensive_state_diff: bool,
     /// Whether only the outermost call's events count for the fee (0.13.1 blocks).
@@ -402,6 +406,7 @@ impl VersionedConstants {
             vm_builtin_fees,
             enable_stateful_compression: raw.enable_stateful_compression,
             enable_casm_hash_migration: raw.enable_casm_hash_migration,
+            block_casm_hash_v1_declares: raw.block_casm_hash_v1_declares,
             comprehensive_state_diff: raw.comprehensive_state_diff,
             ignore_inner_event_resources: raw.ignore_inner_event_resources,
             block_direct_execute_call: raw.block_direct_execute_call,

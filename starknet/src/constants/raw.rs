@@ -22,6 +22,7 @@ pub(super) struct RawConstants {
     pub(super) vm_resource_fee_cost: RawVmFee,
     pub(super) enable_stateful_compression: bool,
     pub(super) enable_casm_hash_migration: bool,
+    pub(super) block_casm_hash_v1_declares: bool,
     pub(super) comprehensive_state_diff: bool,
     pub(super) ignore_inner_event_resources: bool,
     pub(super) block_direct_execute_call: bool,

@@ -42,17 +42,17 @@ pub(crate) fn declare(
                 .to_string(),
         );
     }
-    // The class's compiled class hash in either definition: Blake2s (0.14.1 on), or Poseidon,
-    // which declares named before (the state then records what the transaction names, and a
-    // migrating block later moves it to Blake2s).
-    if t.class.compiled_class_hash() != tx.compiled_class_hash
-        && t.class.legacy_compiled_class_hash() != tx.compiled_class_hash
-    {
+    // From 0.14.1 the transaction must name the class's Blake2s compiled class hash (v2), as
+    // starkstm's compiler computes it. Before, the protocol's executor took whatever hash the
+    // transaction names (the gateway, not the executor, checked it: it was the Poseidon hash,
+    // and a later migrating block moves it to Blake2s); so does starkstm, so that a replayed
+    // block gives the chain's diff even where the chain's compiler made other CASM.
+    if c.block_casm_hash_v1_declares && t.class.compiled_class_hash() != tx.compiled_class_hash {
         return flow.reject(format!(
-            "compiled class hash mismatch: the class hashes to {:#x} (Blake2s; {:#x} in the old Poseidon form), the transaction says {:#x}",
+            "compiled class hash mismatch for class {:#x}: the transaction names {:#x}, the class's Blake2s (v2) hash is {:#x}",
+            tx.class_hash.0,
+            tx.compiled_class_hash.0,
             t.class.compiled_class_hash().0,
-            t.class.legacy_compiled_class_hash().0,
-            tx.compiled_class_hash.0
         ));
     }
     let declared = flow

@@ -22,7 +22,9 @@
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
 //! `failing > 0`, that share of transactions is replaced by one that fails: an overdraft
 //! (reverted), a failing call (reverted), a transfer whose L2 gas or L1 data gas bound is below
-//! what it uses (reverted after it ran) or a stale nonce (rejected).
+//! what it uses (reverted after it ran) or a stale nonce (rejected); and `deploys` starts with
+//! a declare naming the class's old Poseidon compiled class hash (rejected from 0.14.1, taken
+//! before).
 
 use starkstm_starknet::contracts;
 use starkstm_starknet::genesis::{address, Account, ArgentClass, Genesis, GenesisConfig};
@@ -416,7 +418,8 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             txs.push(cairo0::l1_message(g, probe, i as u64, amount(&mut rng)));
             continue;
         }
-        if spec.failing > 0.0 && rng.chance(spec.failing) {
+        let declares = spec.workload == Workload::Deploys && i == 0;
+        if spec.failing > 0.0 && !declares && rng.chance(spec.failing) {
             let tx = match rng.below(5) {
                 0 => g.invoke(
                     &sender,
@@ -494,6 +497,20 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             }
             Workload::Deploys if i == 0 => {
                 let (hash, class) = world.undeclared.clone();
+                if spec.failing > 0.0 && n > 1 {
+                    // First the last account declares the class naming its old Poseidon
+                    // compiled class hash: from 0.14.1 rejected (its nonce stays), before taken
+                    // under that hash (then the declare below is a redeclaration, rejected, and
+                    // the last account's later transactions carry a stale nonce).
+                    let legacy = class.legacy_compiled_class_hash();
+                    txs.push(g.declare_with_compiled_class_hash(
+                        &accounts[n - 1],
+                        nonces[n - 1],
+                        hash,
+                        class.clone(),
+                        legacy,
+                    ));
+                }
                 nonces[who] += 1;
                 txs.push(g.declare(&sender, nonce, hash, class));
                 continue;
