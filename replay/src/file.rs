@@ -23,6 +23,8 @@
 //! A class is a Sierra class as RPC nodes return it (its ABI a JSON string) or a Cairo 0 class.
 //! Newer versions of the tool name the two halves `serializable_data_base_block` /
 //! `serializable_data_reexecuted_block` (and `reexecuted_block_info`, …); both spellings load.
+//! Files the tool wrote before it recorded the chain lack `chain_id`: they are mainnet's. A map
+//! of `state_maps` the file lacks is empty (a read from it is then a missing read).
 //! The one extension starkstm reads is `fee_token_addresses`, for chains other than Starknet's
 //! own (whose fee tokens are known); the tool ignores it.
 
@@ -79,13 +81,19 @@ pub struct ReexecutionFile {
     /// The block and the diff the chain committed.
     #[serde(alias = "serializable_data_reexecuted_block")]
     pub serializable_data_next_block: NextBlock,
-    /// The chain (part of every transaction hash; selects the fee tokens).
+    /// The chain (part of every transaction hash; selects the fee tokens). Files Starknet's
+    /// tool wrote before it recorded the chain are mainnet's.
+    #[serde(default = "mainnet")]
     pub chain_id: ChainId,
     /// The hash of block `number - 10`, which pre-processing writes into contract `0x1`.
     pub old_block_hash: BlockHash,
     /// starkstm's extension: the fee tokens of a chain other than Starknet's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_token_addresses: Option<FeeTokenAddresses>,
+}
+
+fn mainnet() -> ChainId {
+    ChainId::Mainnet
 }
 
 /// The fee tokens of a chain.
@@ -108,6 +116,7 @@ pub struct PrevBlock {
 
 /// Values read from the state before the block.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct StateMaps {
     /// Nonces.
     pub nonces: HashMap<ContractAddress, Nonce>,
@@ -123,6 +132,7 @@ pub struct StateMaps {
 
 /// The block.
 #[derive(Debug, Deserialize, Serialize)]
+#[serde(try_from = "RawNextBlock")]
 pub struct NextBlock {
     /// Number, timestamp, sequencer, gas prices, data availability.
     #[serde(alias = "reexecuted_block_info")]
@@ -137,6 +147,57 @@ pub struct NextBlock {
     pub state_diff_next_block: CommittedDiff,
     /// The classes the block declares, by class hash.
     pub declared_classes: HashMap<ClassHash, Box<RawValue>>,
+}
+
+/// [`NextBlock`] as files spell it: the protocol version beside the block info (older files,
+/// whose block info lacks it), in it (files whose block half lacks it), or both (equal).
+#[derive(Deserialize)]
+struct RawNextBlock {
+    #[serde(alias = "reexecuted_block_info")]
+    block_info_next_block: serde_json::Map<String, serde_json::Value>,
+    starknet_version: Option<StarknetVersion>,
+    #[serde(alias = "reexecuted_block_transactions")]
+    transactions_next_block: Vec<(Transaction, TransactionHash)>,
+    #[serde(alias = "reexecuted_block_state_diff")]
+    state_diff_next_block: CommittedDiff,
+    declared_classes: HashMap<ClassHash, Box<RawValue>>,
+}
+
+impl TryFrom<RawNextBlock> for NextBlock {
+    type Error = String;
+
+    fn try_from(raw: RawNextBlock) -> Result<NextBlock, String> {
+        let mut info = raw.block_info_next_block;
+        let inner = match info.get("starknet_version") {
+            Some(v) => Some(
+                StarknetVersion::deserialize(v)
+                    .map_err(|e| format!("block info: starknet_version: {e}"))?,
+            ),
+            None => None,
+        };
+        let version = match (raw.starknet_version, inner) {
+            (Some(outer), Some(inner)) if outer != inner => {
+                return Err(format!(
+                    "the block half says starknet_version {outer}, its block info {inner}"
+                ))
+            }
+            (Some(v), _) | (None, Some(v)) => v,
+            (None, None) => return Err("no starknet_version: the block's protocol version".into()),
+        };
+        info.insert(
+            "starknet_version".to_string(),
+            serde_json::to_value(version).map_err(|e| e.to_string())?,
+        );
+        let block_info_next_block = BlockInfo::deserialize(serde_json::Value::Object(info))
+            .map_err(|e| format!("block info: {e}"))?;
+        Ok(NextBlock {
+            block_info_next_block,
+            starknet_version: version,
+            transactions_next_block: raw.transactions_next_block,
+            state_diff_next_block: raw.state_diff_next_block,
+            declared_classes: raw.declared_classes,
+        })
+    }
 }
 
 /// A state diff as the chain commits it.

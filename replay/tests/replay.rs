@@ -177,6 +177,69 @@ fn an_unknown_chain_needs_its_fee_tokens() {
 }
 
 #[test]
+fn a_file_without_a_chain_is_mainnets() {
+    // Starknet's tool wrote no `chain_id` before it replayed other chains: such files are
+    // mainnet's, so this block's transactions (hashed on starkstm's test chain) do not hash
+    // to what it records there.
+    let json = recorded_file(Workload::Transfers, 2);
+    let mut value: Value = serde_json::from_str(&json).unwrap();
+    assert!(value.as_object_mut().unwrap().remove("chain_id").is_some());
+    let err = load(&value.to_string()).unwrap_err().to_string();
+    assert!(err.contains("on chain SN_MAIN"), "{err}");
+}
+
+#[test]
+fn the_protocol_version_is_read_beside_the_block_info_or_in_it() {
+    let json = recorded_file(Workload::Transfers, 2);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let next = "serializable_data_next_block";
+    let edit = |f: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut v = value.clone();
+        f(v[next].as_object_mut().unwrap());
+        v.to_string()
+    };
+    let info = |half: &mut serde_json::Map<String, Value>| -> serde_json::Map<String, Value> {
+        half["block_info_next_block"].as_object().unwrap().clone()
+    };
+    let version = value[next]["starknet_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Older files: only beside the block info.
+    let older = edit(&|half| {
+        let mut i = info(half);
+        i.remove("starknet_version").unwrap();
+        half.insert("block_info_next_block".into(), Value::Object(i));
+    });
+    assert_eq!(
+        load(&older).unwrap().context.starknet_version.to_string(),
+        version
+    );
+    // Only in the block info.
+    let inner = edit(&|half| {
+        half.remove("starknet_version").unwrap();
+    });
+    assert_eq!(
+        load(&inner).unwrap().context.starknet_version.to_string(),
+        version
+    );
+    // Neither, or two that differ: an error saying so.
+    let neither = edit(&|half| {
+        half.remove("starknet_version").unwrap();
+        let mut i = info(half);
+        i.remove("starknet_version").unwrap();
+        half.insert("block_info_next_block".into(), Value::Object(i));
+    });
+    let err = load(&neither).unwrap_err().to_string();
+    assert!(err.contains("no starknet_version"), "{err}");
+    let differ = edit(&|half| {
+        half.insert("starknet_version".into(), Value::from("0.13.1"));
+    });
+    let err = load(&differ).unwrap_err().to_string();
+    assert!(err.contains("says starknet_version 0.13.1"), "{err}");
+}
+
+#[test]
 fn the_newer_field_names_load_too() {
     let json = recorded_file(Workload::Transfers, 2)
         .replace(
@@ -205,9 +268,9 @@ fn corrupt_and_truncated_files_are_errors_with_a_position() {
         }
         other => panic!("{other:?}"),
     }
-    let corrupt = json.replacen("\"chain_id\"", "\"chain\"", 1);
+    let corrupt = json.replacen("\"old_block_hash\"", "\"old_hash\"", 1);
     let err = ReexecutionFile::parse(&corrupt, Path::new("c.json")).unwrap_err();
-    assert!(err.to_string().contains("chain_id"), "{err}");
+    assert!(err.to_string().contains("old_block_hash"), "{err}");
     let not_hex = json.replacen("\"old_block_hash\": \"0x", "\"old_block_hash\": \"zz", 1);
     assert!(ReexecutionFile::parse(&not_hex, Path::new("h.json")).is_err());
     let missing = Path::new("/nonexistent/starkstm-replay.json");
