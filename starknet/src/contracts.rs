@@ -41,11 +41,24 @@ contract!(
     "account_novalidate",
     "An account whose `__validate__` accepts everything."
 );
+contract!(
+    ACCOUNT_GAS,
+    "account_gas",
+    "`account`'s Sierra program labelled Sierra 1.7.0 (its one difference: the version felt), \
+     metered in Sierra gas: a transaction's calls run in Sierra gas only from such an account."
+);
 contract!(ERC20, "erc20", "An ERC20 token (the fee token is one).");
 contract!(
     COUNTER,
     "counter",
     "A counter, with entry points exercising every syscall."
+);
+contract!(
+    COUNTER_GAS,
+    "counter_gas",
+    "`counter`'s Sierra program labelled Sierra 1.7.0 (its one difference: the version felt), so \
+     the compiler makes Sierra-gas CASM of it (builtin costs read at run time) and executors \
+     meter it in Sierra gas, as they do current contracts."
 );
 contract!(AMM, "amm", "A two-token constant-product pool.");
 contract!(
@@ -73,11 +86,13 @@ pub const OZ_ACCOUNT: BuiltinContract = BuiltinContract {
 };
 
 /// All of them.
-pub const ALL: [BuiltinContract; 8] = [
+pub const ALL: [BuiltinContract; 10] = [
     ACCOUNT,
     ACCOUNT_NOVALIDATE,
+    ACCOUNT_GAS,
     ERC20,
     COUNTER,
+    COUNTER_GAS,
     AMM,
     NFT,
     ERC20_STRK,

@@ -17,6 +17,7 @@
 //! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
 //! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound); one in ten a message from L1 (an L1 handler), and three accounts deploying themselves | counters spread over 16; mostly independent |
+//! | `syscalls-sierra-gas` | the same, the counters `counter_gas` (our counter as Sierra 1.7.0: Sierra-gas CASM, metered in Sierra gas, as current contracts are), their library calls into the Cairo-steps `counter` | as `syscalls` |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
 //!
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
@@ -30,7 +31,7 @@ use starkstm_starknet::contracts;
 use starkstm_starknet::genesis::{address, Account, ArgentClass, Genesis, GenesisConfig};
 use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
 use starkstm_starknet::starknet_api::core::ContractAddress;
-use starkstm_starknet::{ClassError, Felt, GasPrices, U256};
+use starkstm_starknet::{public_key, ClassError, Felt, GasPrices, U256};
 
 mod cairo0;
 mod calls;
@@ -72,6 +73,8 @@ pub enum Workload {
     Mint,
     /// Calls of many syscalls.
     Syscalls,
+    /// The same calls of counters metered in Sierra gas (`counter_gas`, Sierra 1.7.0).
+    SyscallsSierraGas,
     /// Signed transfers from OpenZeppelin's Cairo 0 account 0.5.1.
     TransfersCairo0,
     /// Cairo 0 accounts calling Cairo 0 and Cairo 1 contracts: every deprecated syscall.
@@ -80,7 +83,7 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 15] = [
+    pub const ALL: [Workload; 16] = [
         Workload::Mix,
         Workload::Transfers,
         Workload::TransfersNovalidate,
@@ -94,6 +97,7 @@ impl Workload {
         Workload::Mint,
         Workload::Deploys,
         Workload::Syscalls,
+        Workload::SyscallsSierraGas,
         Workload::TransfersCairo0,
         Workload::Cairo0,
     ];
@@ -119,6 +123,7 @@ impl Workload {
             Workload::Deploys => "deploys",
             Workload::Mint => "mint",
             Workload::Syscalls => "syscalls",
+            Workload::SyscallsSierraGas => "syscalls-sierra-gas",
             Workload::TransfersCairo0 => "transfers-cairo0",
             Workload::Cairo0 => "cairo0",
         }
@@ -358,11 +363,42 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     let mut world = World::with_accounts(spec.accounts, validate, kind, pools, spec.seed)?;
     // The syscalls workload also deploys accounts: their addresses are funded at genesis.
     let mut account_deploys: Vec<starkstm_starknet::Transaction> = Vec::new();
-    if spec.workload == Workload::Syscalls {
+    let syscalls = matches!(
+        spec.workload,
+        Workload::Syscalls | Workload::SyscallsSierraGas
+    );
+    if spec.workload == Workload::SyscallsSierraGas && validate {
+        // The accounts and counters run in Sierra gas (a call metered in steps meters all it
+        // calls so); the counters' library calls and deploys name the Cairo-steps `counter`,
+        // and the accounts deploying themselves are `account`: both meterings, and the
+        // crossing from gas to steps.
+        let g = &mut world.genesis;
+        for (name, at) in g
+            .accounts
+            .iter()
+            .map(|a| (contracts::ACCOUNT_GAS.name, a.address))
+            .chain(
+                world
+                    .counters
+                    .iter()
+                    .map(|c| (contracts::COUNTER_GAS.name, *c)),
+            )
+        {
+            g.state.deploy(at, g.classes[name]);
+        }
+    }
+    if syscalls {
         for k in 0..3u64 {
-            let (tx, at) = world
-                .genesis
-                .deploy_account(Felt::from(0xacc0 + k), Felt::from(k));
+            // In `syscalls-sierra-gas`, the first deploys the Sierra-gas twin of our account
+            // (its constructor and `__validate_deploy__` metered in Sierra gas).
+            let key = Felt::from(0xacc0 + k);
+            let (tx, at) = if spec.workload == Workload::SyscallsSierraGas && k == 0 {
+                let g = &world.genesis;
+                let class = g.classes[contracts::ACCOUNT_GAS.name];
+                g.deploy_account_of(class, vec![public_key(key)], key, Felt::from(k))
+            } else {
+                world.genesis.deploy_account(key, Felt::from(k))
+            };
             let token = world.genesis.context.fee_token;
             let funds = U256::from_u128(1_000_000_000_000_000_000_000);
             world.genesis.state.set_erc20_balance(token, at, funds);
@@ -398,7 +434,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         let nonce = nonces[who];
         let uniform = |rng: &mut Rng| accounts[rng.below(n as u64) as usize].address;
         let amount = |rng: &mut Rng| 1 + rng.below(1000) as u128;
-        if spec.workload == Workload::Syscalls {
+        if syscalls {
             // One in ten a message from L1; now and then a new account deploys itself.
             if i % 10 == 9 {
                 let c = world.counters[rng.below(N_COUNTERS) as usize];
@@ -527,7 +563,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                 vec![call(c, "deploy_counter", vec![class.0, salt, arg])]
             }
             Workload::Mint => vec![mint(&world, &sender, &mut rng)],
-            Workload::Syscalls => {
+            Workload::Syscalls | Workload::SyscallsSierraGas => {
                 let c = world.counters[rng.below(N_COUNTERS) as usize];
                 match syscall_call(&world, c, &mut rng) {
                     SyscallCall::Plain(call) => vec![call],
