@@ -75,6 +75,7 @@ fn recorded_blocks_replay_to_their_diff_in_parallel_too() {
         Workload::Mix,
         Workload::Deploys,
         Workload::Syscalls,
+        Workload::SyscallsSierraGas,
         Workload::Cairo0,
     ] {
         let json = recorded_file(workload, 30);
