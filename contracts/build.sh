@@ -32,7 +32,7 @@ done
 # The Sierra-gas twins: the same program labelled Sierra 1.7.0 (the second felt of the
 # program is the minor version), so the compiler makes Sierra-gas CASM of it and executors
 # meter it in Sierra gas, as they do current contracts.
-for name in account counter; do
+for name in account counter erc20 amm nft; do
     out="$here/compiled/${name}_gas.sierra.json"
     python3 - "$here/compiled/$name.sierra.json" "$out" <<'PY'
 import json, sys

@@ -60,12 +60,36 @@ contract!(
      the compiler makes Sierra-gas CASM of it (builtin costs read at run time) and executors \
      meter it in Sierra gas, as they do current contracts."
 );
+contract!(
+    ERC20_GAS,
+    "erc20_gas",
+    "`erc20` labelled Sierra 1.7.0 (see [`COUNTER_GAS`])."
+);
 contract!(AMM, "amm", "A two-token constant-product pool.");
+contract!(
+    AMM_GAS,
+    "amm_gas",
+    "`amm` labelled Sierra 1.7.0 (see [`COUNTER_GAS`])."
+);
 contract!(
     NFT,
     "nft",
     "An NFT collection with free-id and next-id mints."
 );
+contract!(
+    NFT_GAS,
+    "nft_gas",
+    "`nft` labelled Sierra 1.7.0 (see [`COUNTER_GAS`])."
+);
+
+/// Our contracts and their Sierra-gas twins (the same programs labelled Sierra 1.7.0).
+pub const SIERRA_GAS_TWINS: [(BuiltinContract, BuiltinContract); 5] = [
+    (ACCOUNT, ACCOUNT_GAS),
+    (COUNTER, COUNTER_GAS),
+    (ERC20, ERC20_GAS),
+    (AMM, AMM_GAS),
+    (NFT, NFT_GAS),
+];
 
 /// The real STRK token (`ERC20Lockable`, Sierra 1.7.0), protocol data from
 /// `starknet/real-classes/` (see its NOTICE), with the CASM our compiler makes of it committed
@@ -86,15 +110,18 @@ pub const OZ_ACCOUNT: BuiltinContract = BuiltinContract {
 };
 
 /// All of them.
-pub const ALL: [BuiltinContract; 10] = [
+pub const ALL: [BuiltinContract; 13] = [
     ACCOUNT,
     ACCOUNT_NOVALIDATE,
     ACCOUNT_GAS,
     ERC20,
+    ERC20_GAS,
     COUNTER,
     COUNTER_GAS,
     AMM,
+    AMM_GAS,
     NFT,
+    NFT_GAS,
     ERC20_STRK,
     OZ_ACCOUNT,
 ];

@@ -17,8 +17,9 @@
 //! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
 //! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound); one in ten a message from L1 (an L1 handler), and three accounts deploying themselves | counters spread over 16; mostly independent |
-//! | `syscalls-sierra-gas` | the same, the counters `counter_gas` (our counter as Sierra 1.7.0: Sierra-gas CASM, metered in Sierra gas, as current contracts are), their library calls into the Cairo-steps `counter` | as `syscalls` |
+//! | `syscalls-sierra-gas` | the same, our accounts and contracts their Sierra-gas twins (`account_gas`, `counter_gas`, …: ours as Sierra 1.7.0, so Sierra-gas CASM metered in Sierra gas, as current contracts are), the counters' library calls into the Cairo-steps `counter`, one DeployAccount of `account_gas` | as `syscalls` |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
+//! | `mix-sierra-gas` | `mix` with our accounts and contracts their Sierra-gas twins (as `syscalls-sierra-gas`), its deploys of the Cairo-steps `counter` | as `mix` |
 //!
 //! Every fee goes to the sequencer as a commutative delta, which creates no conflict. With
 //! `failing > 0`, that share of transactions is replaced by one that fails: an overdraft
@@ -75,6 +76,8 @@ pub enum Workload {
     Syscalls,
     /// The same calls of counters metered in Sierra gas (`counter_gas`, Sierra 1.7.0).
     SyscallsSierraGas,
+    /// `mix` with our accounts and contracts metered in Sierra gas.
+    MixSierraGas,
     /// Signed transfers from OpenZeppelin's Cairo 0 account 0.5.1.
     TransfersCairo0,
     /// Cairo 0 accounts calling Cairo 0 and Cairo 1 contracts: every deprecated syscall.
@@ -83,8 +86,9 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order `bench` sweeps them.
-    pub const ALL: [Workload; 16] = [
+    pub const ALL: [Workload; 17] = [
         Workload::Mix,
+        Workload::MixSierraGas,
         Workload::Transfers,
         Workload::TransfersNovalidate,
         Workload::TransfersOz,
@@ -110,6 +114,7 @@ impl Workload {
     pub fn name(self) -> &'static str {
         match self {
             Workload::Mix => "mix",
+            Workload::MixSierraGas => "mix-sierra-gas",
             Workload::Transfers => "transfers",
             Workload::TransfersNovalidate => "transfers-novalidate",
             Workload::TransfersOz => "transfers-oz",
@@ -127,6 +132,12 @@ impl Workload {
             Workload::TransfersCairo0 => "transfers-cairo0",
             Workload::Cairo0 => "cairo0",
         }
+    }
+
+    /// Whether the workload runs our accounts and contracts as their Sierra-gas twins
+    /// ([`contracts::SIERRA_GAS_TWINS`]).
+    pub fn sierra_gas(self) -> bool {
+        matches!(self, Workload::SyscallsSierraGas | Workload::MixSierraGas)
     }
 
     /// The workload named `name`.
@@ -367,24 +378,20 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
         spec.workload,
         Workload::Syscalls | Workload::SyscallsSierraGas
     );
-    if spec.workload == Workload::SyscallsSierraGas && validate {
-        // The accounts and counters run in Sierra gas (a call metered in steps meters all it
-        // calls so); the counters' library calls and deploys name the Cairo-steps `counter`,
-        // and the accounts deploying themselves are `account`: both meterings, and the
-        // crossing from gas to steps.
+    if spec.workload.sierra_gas() {
+        // Every account and contract of ours runs its Sierra-gas twin (a call metered in
+        // steps meters all it calls so: the accounts must be twins too). Library calls and
+        // deploys still name the Cairo-steps `counter`, and the accounts deploying themselves
+        // are `account`: both meterings, and the crossing from gas to steps.
         let g = &mut world.genesis;
-        for (name, at) in g
-            .accounts
+        let twins: std::collections::HashMap<_, _> = contracts::SIERRA_GAS_TWINS
             .iter()
-            .map(|a| (contracts::ACCOUNT_GAS.name, a.address))
-            .chain(
-                world
-                    .counters
-                    .iter()
-                    .map(|c| (contracts::COUNTER_GAS.name, *c)),
-            )
-        {
-            g.state.deploy(at, g.classes[name]);
+            .map(|(steps, gas)| (g.classes[steps.name], g.classes[gas.name]))
+            .collect();
+        for class in g.state.class_hashes.values_mut() {
+            if let Some(twin) = twins.get(class) {
+                *class = *twin;
+            }
         }
     }
     if syscalls {
@@ -594,7 +601,7 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
                     continue;
                 }
             },
-            Workload::Mix => match rng.below(100) {
+            Workload::Mix | Workload::MixSierraGas => match rng.below(100) {
                 0..=54 => vec![g.transfer_call(uniform(&mut rng), amount(&mut rng))],
                 55..=69 => {
                     let c = world.counters[rng.below(N_COUNTERS) as usize];
