@@ -17,7 +17,7 @@ const MAX_NON_COMPRESSED_CONTRACT_ADDRESS: u64 = 0xf;
 /// The first alias; keys and addresses below it are their own.
 const MIN_VALUE_FOR_ALIAS: u64 = 0x80;
 
-fn address(n: u64) -> ContractAddress {
+pub(crate) fn address(n: u64) -> ContractAddress {
     ContractAddress(PatriciaKey::from(n))
 }
 

@@ -358,6 +358,20 @@ impl Genesis {
         bounds: ValidResourceBounds,
         signed: bool,
     ) -> Transaction {
+        self.invoke_proving(account, nonce, calls, bounds, signed, Vec::new())
+    }
+
+    /// As [`invoke_with`](Genesis::invoke_with), carrying `proof_facts` (see
+    /// [`Genesis::proof_facts`]).
+    pub fn invoke_proving(
+        &self,
+        account: &Account,
+        nonce: u64,
+        calls: &[Call],
+        bounds: ValidResourceBounds,
+        signed: bool,
+        proof_facts: Vec<Felt>,
+    ) -> Transaction {
         let mut tx = InvokeTransactionV3 {
             resource_bounds: bounds,
             tip: Tip(0),
@@ -373,7 +387,7 @@ impl Genesis {
             fee_data_availability_mode: DataAvailabilityMode::L1,
             paymaster_data: PaymasterData::default(),
             account_deployment_data: AccountDeploymentData::default(),
-            proof_facts: ProofFacts::default(),
+            proof_facts: ProofFacts::from(proof_facts),
         };
         let unsigned = Transaction::invoke(tx.clone(), &self.context.chain_id)
             .expect("an invoke transaction hashes");
@@ -385,6 +399,34 @@ impl Genesis {
         tx.signature = TransactionSignature(Arc::new(signature));
         // The signature is not part of the hash.
         Transaction::invoke(tx, &self.context.chain_id).expect("an invoke transaction hashes")
+    }
+
+    /// Proof facts an Invoke V3 may carry under the genesis's protocol version (0.14.2 on): a
+    /// proof, by its first allowed proof version and virtual OS program, of a run over block
+    /// `block_number`, whose hash is `block_hash`, with this chain's virtual OS config hash
+    /// (store that hash in contract `0x1` for the facts to hold). `None` where the version
+    /// allows no proofs.
+    pub fn proof_facts(&self, block_number: u64, block_hash: Felt) -> Option<Vec<Felt>> {
+        use starknet_api::core::OsChainInfo;
+        use starknet_api::transaction::fields::{VIRTUAL_OS_OUTPUT_VERSION, VIRTUAL_SNOS};
+        let c = self.context.constants().ok()?;
+        let version = *c.allowed_proof_versions.first()?;
+        let program = *c.allowed_virtual_os_program_hashes.first()?;
+        let config = OsChainInfo {
+            chain_id: self.context.chain_id.clone(),
+            strk_fee_token_address: self.context.fee_token,
+        }
+        .compute_virtual_os_config_hash(self.context.starknet_version)
+        .ok()?;
+        Some(vec![
+            version,
+            VIRTUAL_SNOS,
+            program,
+            VIRTUAL_OS_OUTPUT_VERSION,
+            Felt::from(block_number),
+            block_hash,
+            config,
+        ])
     }
 
     /// A signed Declare V3 of `class` under `class_hash` from `account` with `nonce`.

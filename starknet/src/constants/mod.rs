@@ -225,6 +225,10 @@ pub struct VersionedConstants {
     pub l1_handler_max_amounts: GasVector,
     /// The block-hash contract (`0x1`).
     pub block_hash_contract: u64,
+    /// The proof versions an Invoke V3's proof facts may name (0.14.2 on; none before).
+    pub allowed_proof_versions: Vec<Felt>,
+    /// The virtual OS programs whose runs an Invoke V3's proof facts may prove.
+    pub allowed_virtual_os_program_hashes: Vec<Felt>,
     /// The alias contract (`0x2`).
     pub alias_contract: u64,
     /// The highest reserved contract address (`0x3`).
@@ -437,6 +441,8 @@ impl VersionedConstants {
             v1_bound_accounts_cairo1: os.v1_bound_accounts_cairo1.clone(),
             v1_bound_accounts_max_tip: max_tip,
             data_gas_accounts: os.data_gas_accounts.clone(),
+            allowed_proof_versions: os.allowed_proof_versions.clone(),
+            allowed_virtual_os_program_hashes: os.allowed_virtual_os_program_hashes.clone(),
             syscall_costs,
             syscall_resources,
             tx_resources,

@@ -148,6 +148,10 @@ pub(super) struct RawOsConstants {
     pub(super) v1_bound_accounts_max_tip: Felt,
     pub(super) data_gas_accounts: Vec<Felt>,
     #[serde(default)]
+    pub(super) allowed_proof_versions: Vec<Felt>,
+    #[serde(default)]
+    pub(super) allowed_virtual_os_program_hashes: Vec<Felt>,
+    #[serde(default)]
     pub(super) syscall_gas_costs: Option<BTreeMap<String, RawOldSyscallCost>>,
 }
 

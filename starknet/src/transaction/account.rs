@@ -177,6 +177,14 @@ impl<'s: 'x, 't, 'v, 'x> Flow<'s, 't, 'v, 'x> {
                 return Ok(Err((flow, reason)));
             }
         }
+        if !tx.info.proof_facts.is_empty() {
+            let facts = &tx.info.proof_facts;
+            let checked =
+                crate::transaction::proof_facts::check(c, vm.context(), facts, &mut flow.state)?;
+            if let Err(reason) = checked {
+                return Ok(Err((flow, reason)));
+            }
+        }
         Ok(Ok(flow))
     }
 

@@ -5,6 +5,7 @@ pub(crate) mod declare;
 pub(crate) mod deploy_account;
 pub(crate) mod invoke;
 pub(crate) mod l1_handler;
+pub(crate) mod proof_facts;
 
 use std::fmt;
 use std::sync::Arc;

@@ -16,7 +16,7 @@
 //! | `amm-pools` | swaps spread uniformly over four pools | four chains, one per pool |
 //! | `deploys` | a declare of a class missing from the genesis, then deploys: of our counter (unique salts) and, one in five, of the declared class | the deploys of the declared class depend on the declare; the rest are independent |
 //! | `mint` | NFT mints of random ids, a tenth of them of the next id (a shared counter) | mints of random ids are independent (a taken id fails); next-id mints chain |
-//! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound); one in ten a message from L1 (an L1 handler), and three accounts deploying themselves | counters spread over 16; mostly independent |
+//! | `syscalls` | calls of many syscalls from our counters: library calls, keccak, secp256k1 points (on and off the curve), a block hash, a caught call to a missing entry point, execution info, messages to L1 (with an L1 gas bound); one in ten a message from L1 (an L1 handler), one in twenty a transfer carrying proof facts, and three accounts deploying themselves | counters spread over 16; mostly independent |
 //! | `syscalls-sierra-gas` | the same, our accounts and contracts their Sierra-gas twins (`account_gas`, `counter_gas`, …: ours as Sierra 1.7.0, so Sierra-gas CASM metered in Sierra gas, as current contracts are), the counters' library calls into the Cairo-steps `counter`, one DeployAccount of `account_gas` | as `syscalls` |
 //! | `mix` | a realistic mix: 55% transfers, 15% counter increments over 16 counters, 10% swaps on one pool, 10% mints, 5% multicalls (transfer + increment), 5% deploys | moderate: some hot keys, mostly independent |
 //! | `mix-sierra-gas` | `mix` with our accounts and contracts their Sierra-gas twins (as `syscalls-sierra-gas`), its deploys of the Cairo-steps `counter` | as `mix` |
@@ -29,15 +29,16 @@
 //! before).
 
 use starkstm_starknet::contracts;
-use starkstm_starknet::genesis::{address, Account, ArgentClass, Genesis, GenesisConfig};
-use starkstm_starknet::starknet_api::abi::abi_utils::get_storage_var_address;
-use starkstm_starknet::starknet_api::core::ContractAddress;
-use starkstm_starknet::{public_key, ClassError, Felt, GasPrices, U256};
+use starkstm_starknet::genesis::{Account, ArgentClass, Genesis};
+use starkstm_starknet::{public_key, ClassError, Felt, U256};
 
 mod cairo0;
 mod calls;
+mod world;
 
 use calls::{bounds_with, call, l1_deposit, mint, swap, syscall_call, SyscallCall};
+pub use world::{Accounts, World};
+use world::{N_COUNTERS, N_PROBES};
 
 use crate::presets::Zipf;
 use crate::rng::Rng;
@@ -172,182 +173,11 @@ pub struct WorkloadSpec {
     pub argent: Option<ArgentClass>,
 }
 
-const COUNTERS: u64 = 0xc0;
-const N_COUNTERS: u64 = 16;
-const TOKEN_X: u64 = 0xa0;
-const TOKEN_Y: u64 = 0xa1;
-const POOL: u64 = 0xa2;
-const NFT: u64 = 0xa3;
-const EXTRA_POOLS: u64 = 0xb0;
-const PROBES: u64 = 0xd0;
-const N_PROBES: u64 = 8;
-/// The Cairo 0 Universal Deployer's address on Starknet.
-const UDC_CAIRO0: &str = "0x41a78e741e5af2fec34b695679bc6891742439f7afb8484ecd7766661ad02bf";
-
-/// Who the genesis's accounts are.
-#[derive(Clone, Debug)]
-pub enum Accounts {
-    /// Our `account` (or `account_novalidate`).
-    Ours,
-    /// OpenZeppelin's account 1.0.0.
-    Oz,
-    /// OpenZeppelin's Cairo 0 account 0.5.1.
-    Cairo0,
-    /// Argent's account 0.4.0 (counterfactual: funded, not deployed).
-    Argent(ArgentClass),
-}
-
-/// The generated world: a genesis plus the contracts the workloads call.
-#[derive(Clone, Debug)]
-pub struct World {
-    /// The genesis (accounts, fee token, classes).
-    pub genesis: Genesis,
-    /// Counters.
-    pub counters: Vec<ContractAddress>,
-    /// The pool's two tokens.
-    pub tokens: [ContractAddress; 2],
-    /// The AMM pool (the first of `pools`).
-    pub pool: ContractAddress,
-    /// Four pools over the same two tokens.
-    pub pools: Vec<ContractAddress>,
-    /// A class the genesis does not declare (the account flavour it does not use), for
-    /// declare transactions: its hash and class.
-    pub undeclared: (
-        starkstm_starknet::starknet_api::core::ClassHash,
-        std::sync::Arc<starkstm_starknet::ContractClass>,
-    ),
-    /// The NFT collection.
-    pub nft: ContractAddress,
-    /// Cairo 0 probes (`contracts/cairo0/probe.cairo`).
-    pub probes: Vec<ContractAddress>,
-    /// The Cairo 0 Universal Deployer.
-    pub udc_cairo0: ContractAddress,
-}
-
-impl World {
-    /// Builds the world over `accounts` accounts (checking signatures or not) with `pools`
-    /// AMM pools (at least one).
-    pub fn new(
-        accounts: usize,
-        validate: bool,
-        pools: usize,
-        seed: u64,
-    ) -> Result<World, ClassError> {
-        World::with_accounts(accounts, validate, Accounts::Ours, pools, seed)
-    }
-
-    /// As [`new`](World::new), with `kind` as every account.
-    pub fn with_accounts(
-        accounts: usize,
-        validate: bool,
-        kind: Accounts,
-        pools: usize,
-        seed: u64,
-    ) -> Result<World, ClassError> {
-        let mut g = Genesis::new(&GenesisConfig {
-            accounts: accounts.max(1),
-            validate,
-            oz_accounts: matches!(kind, Accounts::Oz),
-            cairo0_accounts: matches!(kind, Accounts::Cairo0),
-            argent: match kind {
-                Accounts::Argent(class) => Some(class),
-                _ => None,
-            },
-            seed,
-            // The real STRK token pays the fees, as on Starknet.
-            fee_token_class: contracts::ERC20_STRK.name,
-            ..GenesisConfig::default()
-        })?;
-        // A block a Starknet node would accept: real-magnitude prices of all three gas
-        // resources (every transaction's bounds follow them), and the hash of block n - 10.
-        g.context.gas_prices = GasPrices::REALISTIC_STRK;
-        g.context.eth_gas_prices = GasPrices::REALISTIC_ETH;
-        g.context.old_block_hash = Some(Felt::from((0x0b10c0_u64 << 32) | (seed & 0xffff_ffff)));
-        let counters: Vec<_> = (0..N_COUNTERS)
-            .map(|i| {
-                let at = address(COUNTERS + i);
-                g.deploy(contracts::COUNTER, at, &[]);
-                at
-            })
-            .collect();
-        let (x, y, nft) = (address(TOKEN_X), address(TOKEN_Y), address(NFT));
-        let pools: Vec<ContractAddress> = (0..pools.max(1) as u64)
-            .map(|i| {
-                if i == 0 {
-                    address(POOL)
-                } else {
-                    address(EXTRA_POOLS + i)
-                }
-            })
-            .collect();
-        let reserve = 1_000_000_000_000_000_u128;
-        for token in [x, y] {
-            g.deploy(contracts::ERC20, token, &[]);
-            for pool in &pools {
-                g.state
-                    .set_erc20_balance(token, *pool, U256::from_u128(reserve));
-            }
-            for account in g.accounts.clone() {
-                g.state
-                    .set_erc20_balance(token, account.address, U256::from_u128(reserve));
-                for pool in &pools {
-                    let low = get_storage_var_address(
-                        "allowances",
-                        &[*account.address.0.key(), *pool.0.key()],
-                    );
-                    let high = low.next_storage_key().expect("below the bound");
-                    g.state.set_storage(token, low, Felt::from(u128::MAX));
-                    g.state.set_storage(token, high, Felt::from(u128::MAX));
-                }
-            }
-        }
-        for pool in &pools {
-            g.deploy(
-                contracts::AMM,
-                *pool,
-                &[
-                    ("token0", &[], *x.0.key()),
-                    ("token1", &[], *y.0.key()),
-                    ("reserve0", &[], Felt::from(reserve)),
-                    ("reserve1", &[], Felt::from(reserve)),
-                ],
-            );
-        }
-        g.deploy(contracts::NFT, nft, &[]);
-        let probe_class = g.classes[contracts::PROBE_CAIRO0.name];
-        let probes: Vec<_> = (0..N_PROBES)
-            .map(|i| {
-                let at = address(PROBES + i);
-                g.state.deploy(at, probe_class);
-                at
-            })
-            .collect();
-        let udc_cairo0 = address(Felt::from_hex(UDC_CAIRO0).expect("a constant address"));
-        g.state
-            .deploy(udc_cairo0, g.classes[contracts::UDC_CAIRO0.name]);
-        let undeclared_name = if validate {
-            "account_novalidate"
-        } else {
-            "account"
-        };
-        let undeclared_hash = g.classes[undeclared_name];
-        let undeclared_class = g
-            .state
-            .classes
-            .remove(&undeclared_hash)
-            .expect("every class is declared at genesis");
-        Ok(World {
-            genesis: g,
-            counters,
-            tokens: [x, y],
-            pool: pools[0],
-            pools,
-            nft,
-            undeclared: (undeclared_hash, undeclared_class),
-            probes,
-            udc_cairo0,
-        })
-    }
+/// Valid proof facts over block n - 10 (whose hash the block's pre-processing stores), where
+/// the genesis's version allows proofs.
+fn proof_facts(g: &Genesis) -> Option<Vec<Felt>> {
+    let old = g.context.block_number.checked_sub(10)?;
+    g.proof_facts(old, g.context.old_block_hash?)
 }
 
 /// Generates the block `spec` describes.
@@ -451,6 +281,30 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
             if i % 25 == 3 {
                 if let Some(tx) = account_deploys.pop() {
                     txs.push(tx);
+                    continue;
+                }
+            }
+            // One in twenty a transfer carrying the facts of a proof over block n - 10 (from
+            // 0.14.2 they hold and the proof's archival gas is paid; before, no proof is
+            // allowed: rejected). With failing transactions, some facts name another chain's
+            // config hash: rejected, the nonce kept.
+            if i % 20 == 13 {
+                if let Some(mut facts) = proof_facts(g) {
+                    let bad = spec.failing > 0.0 && rng.chance(0.5);
+                    if bad {
+                        facts[6] += Felt::ONE;
+                    } else {
+                        nonces[who] += 1;
+                    }
+                    let to = uniform(&mut rng);
+                    txs.push(g.invoke_proving(
+                        &sender,
+                        nonce,
+                        &[g.transfer_call(to, amount(&mut rng))],
+                        g.bounds(starkstm_starknet::genesis::DEFAULT_MAX_L2_GAS),
+                        true,
+                        facts,
+                    ));
                     continue;
                 }
             }
