@@ -407,17 +407,11 @@ impl Genesis {
     /// (store that hash in contract `0x1` for the facts to hold). `None` where the version
     /// allows no proofs.
     pub fn proof_facts(&self, block_number: u64, block_hash: Felt) -> Option<Vec<Felt>> {
-        use starknet_api::core::OsChainInfo;
         use starknet_api::transaction::fields::{VIRTUAL_OS_OUTPUT_VERSION, VIRTUAL_SNOS};
         let c = self.context.constants().ok()?;
         let version = *c.allowed_proof_versions.first()?;
         let program = *c.allowed_virtual_os_program_hashes.first()?;
-        let config = OsChainInfo {
-            chain_id: self.context.chain_id.clone(),
-            strk_fee_token_address: self.context.fee_token,
-        }
-        .compute_virtual_os_config_hash(self.context.starknet_version)
-        .ok()?;
+        let config = crate::transaction::proof_facts::virtual_os_config_hash(&self.context).ok()?;
         Some(vec![
             version,
             VIRTUAL_SNOS,

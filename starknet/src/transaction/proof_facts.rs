@@ -69,12 +69,7 @@ pub(crate) fn check(
             "the block hash of block {proven} is {stored:#x}, the proof says {claimed:#x}"
         ));
     }
-    let chain = OsChainInfo {
-        chain_id: context.chain_id.clone(),
-        strk_fee_token_address: context.fee_token,
-    };
-    let config = chain
-        .compute_virtual_os_config_hash(context.starknet_version)
+    let config = virtual_os_config_hash(context)
         .map_err(|e| ExecError::Fatal(format!("the virtual OS config hash: {e}")))?;
     if config != snos.config_hash {
         return invalid(format!(
@@ -83,4 +78,15 @@ pub(crate) fn check(
         ));
     }
     Ok(Ok(()))
+}
+
+/// The config hash a proof of the virtual OS names on this chain: over the chain id and the
+/// STRK token, by the hash the block's version uses.
+pub(crate) fn virtual_os_config_hash(context: &BlockContext) -> Result<Felt, String> {
+    OsChainInfo {
+        chain_id: context.chain_id.clone(),
+        strk_fee_token_address: context.fee_token,
+    }
+    .compute_virtual_os_config_hash(context.starknet_version)
+    .map_err(|e| e.to_string())
 }
