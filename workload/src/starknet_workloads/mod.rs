@@ -75,7 +75,8 @@ pub enum Workload {
     Mint,
     /// Calls of many syscalls.
     Syscalls,
-    /// The same calls of counters metered in Sierra gas (`counter_gas`, Sierra 1.7.0).
+    /// `syscalls` with our accounts and contracts metered in Sierra gas (their Sierra 1.7.0
+    /// twins).
     SyscallsSierraGas,
     /// `mix` with our accounts and contracts metered in Sierra gas.
     MixSierraGas,
@@ -211,8 +212,8 @@ pub fn generate(spec: &WorkloadSpec) -> Result<StarknetBlock, ClassError> {
     if spec.workload.sierra_gas() {
         // Every account and contract of ours runs its Sierra-gas twin (a call metered in
         // steps meters all it calls so: the accounts must be twins too). Library calls and
-        // deploys still name the Cairo-steps `counter`, and the accounts deploying themselves
-        // are `account`: both meterings, and the crossing from gas to steps.
+        // deploys still name the Cairo-steps `counter`, and all but one of the accounts deploying
+        // themselves are `account`: both meterings, and the crossing from gas to steps.
         let g = &mut world.genesis;
         let twins: std::collections::HashMap<_, _> = contracts::SIERRA_GAS_TWINS
             .iter()
